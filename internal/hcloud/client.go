@@ -1,0 +1,392 @@
+// Package hcloud is the provider's thin client for the Hetzner Cloud API: images, the server
+// action that creates them, and actions. It knows nothing of Terraform; every API call of the
+// provider goes through it.
+package hcloud
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultEndpoint is the public Hetzner Cloud API.
+const DefaultEndpoint = "https://api.hetzner.cloud/v1"
+
+// LogFunc receives one entry per HTTP attempt. It never receives the token or any header.
+type LogFunc func(ctx context.Context, msg string, fields map[string]any)
+
+// Options configure a Client. Zero values take the documented defaults.
+type Options struct {
+	Endpoint  string // default DefaultEndpoint
+	Token     string
+	UserAgent string
+
+	// PollInterval is the shortest wait between two checks of running actions (default 500ms).
+	PollInterval time.Duration
+
+	// Retries is how often a retryable request is tried again: 0 means 5, negative means never.
+	Retries int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff (defaults 1s and 30s). Waits
+	// for a rate limit follow the API's headers instead.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// RequestTimeout bounds one HTTP attempt (default 60s).
+	RequestTimeout time.Duration
+
+	HTTPClient *http.Client // default: a pooled client with RequestTimeout
+	Log        LogFunc
+}
+
+// Client talks to the API. It is safe for concurrent use.
+type Client struct {
+	endpoint     string
+	token        string
+	userAgent    string
+	pollInterval time.Duration
+	log          LogFunc
+	http         *retryablehttp.Client
+
+	// sleep waits for d or until ctx ends; tests replace it to drive a fake clock.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+
+	rateLimit atomic.Pointer[RateLimit]
+}
+
+// RateLimit is what the API said about the request budget in its last answer.
+type RateLimit struct {
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
+
+// New returns a client for the given options.
+func New(opts Options) *Client {
+	c := &Client{
+		endpoint:     strings.TrimRight(opts.Endpoint, "/"),
+		token:        opts.Token,
+		userAgent:    opts.UserAgent,
+		pollInterval: opts.PollInterval,
+		log:          opts.Log,
+		sleep:        sleepContext,
+		now:          time.Now,
+	}
+	if c.endpoint == "" {
+		c.endpoint = DefaultEndpoint
+	}
+	if c.pollInterval <= 0 {
+		c.pollInterval = 500 * time.Millisecond
+	}
+	if c.log == nil {
+		c.log = func(context.Context, string, map[string]any) {}
+	}
+
+	rc := retryablehttp.NewClient()
+	rc.Logger = nil // every attempt is logged by checkRetry, through LogFunc
+	rc.HTTPClient = opts.HTTPClient
+	if rc.HTTPClient == nil {
+		rc.HTTPClient = cleanhttp.DefaultPooledClient()
+		rc.HTTPClient.Timeout = cmp.Or(opts.RequestTimeout, 60*time.Second)
+	}
+	switch {
+	case opts.Retries == 0:
+		rc.RetryMax = 5
+	case opts.Retries < 0:
+		rc.RetryMax = 0
+	default:
+		rc.RetryMax = opts.Retries
+	}
+	rc.RetryWaitMin = cmp.Or(opts.RetryWaitMin, time.Second)
+	rc.RetryWaitMax = cmp.Or(opts.RetryWaitMax, 30*time.Second)
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = c.backoff
+	rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, _ int) {
+		if st := attemptFrom(r.Context()); st != nil {
+			st.wrote.Store(false)
+			st.started = time.Now()
+		}
+	}
+	// Return the last answer as it is, so that an exhausted retry of a 429 still yields the API's
+	// own error rather than retryablehttp's "giving up" text.
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	c.http = rc
+	return c
+}
+
+// LastRateLimit returns the budget the API reported last, or nil before the first answer.
+func (c *Client) LastRateLimit() *RateLimit { return c.rateLimit.Load() }
+
+// attempt carries what checkRetry needs to know about a call across its attempts.
+type attempt struct {
+	method, path string
+	idempotent   bool
+	wrote        atomic.Bool // the request, body included, was written to the connection
+	started      time.Time
+}
+
+type attemptKey struct{}
+
+func attemptFrom(ctx context.Context) *attempt {
+	st, _ := ctx.Value(attemptKey{}).(*attempt)
+	return st
+}
+
+// do sends one API call and decodes the JSON answer into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	st := &attempt{method: method, path: path, idempotent: method != http.MethodPost}
+	ctx = context.WithValue(ctx, attemptKey{}, st)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				st.wrote.Store(true)
+			}
+		},
+	})
+
+	u := c.endpoint + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var raw any
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s %s: encoding the request: %w", method, path, err)
+		}
+		raw = b
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, u, raw)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	resp, err := c.http.Do(req)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		var unknown *outcomeUnknownError
+		switch {
+		case errors.As(err, &unknown):
+			return err
+		case ctx.Err() != nil:
+			return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+		default:
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		if !st.idempotent {
+			return &outcomeUnknownError{op: method + " " + path, cause: err}
+		}
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	if resp.StatusCode >= 400 {
+		return decodeError(resp, data)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+	}
+	return nil
+}
+
+func decodeError(resp *http.Response, data []byte) error {
+	var body struct {
+		Error *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Details *struct {
+				Fields []FieldError `json:"fields"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	if isJSON(resp.Header) && json.Unmarshal(data, &body) == nil && body.Error != nil &&
+		(body.Error.Code != "" || body.Error.Message != "") {
+		e := &APIError{
+			StatusCode:    resp.StatusCode,
+			Code:          body.Error.Code,
+			Message:       body.Error.Message,
+			CorrelationID: resp.Header.Get("X-Correlation-Id"),
+		}
+		if body.Error.Details != nil {
+			e.Fields = body.Error.Details.Fields
+		}
+		return e
+	}
+	const keep = 200
+	text := strings.TrimSpace(string(data))
+	if len(text) > keep {
+		text = text[:keep] + "…"
+	}
+	return &StatusError{StatusCode: resp.StatusCode, Body: text}
+}
+
+func isJSON(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "application/json")
+}
+
+// checkRetry decides, after each attempt, whether to try again. A request that changes state is
+// retried only when the API cannot have processed it: it was never fully sent, or the API said
+// so (429, 409 conflict, 503 with an error body). Any other failure after the body was sent is
+// reported as ErrOutcomeUnknown.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st := attemptFrom(ctx)
+	c.logAttempt(ctx, st, resp, err)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil {
+		var certErr *x509.UnknownAuthorityError
+		var hostErr x509.HostnameError
+		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
+			return false, err
+		}
+		if st.idempotent || !st.wrote.Load() {
+			return true, err
+		}
+		return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: err}
+	}
+	c.rememberRateLimit(resp.Header)
+
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
+		return true, nil
+	case http.StatusConflict:
+		return errorCode(resp) == CodeConflict, nil
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if st.idempotent {
+			return true, nil
+		}
+		code := errorCode(resp)
+		if resp.StatusCode == http.StatusServiceUnavailable && code != "" {
+			return true, nil
+		}
+		return false, &outcomeUnknownError{
+			op:    st.method + " " + st.path,
+			cause: fmt.Errorf("HTTP %d %s", resp.StatusCode, code),
+		}
+	}
+	return false, nil
+}
+
+// errorCode peeks at the API error code of a response and leaves the body readable.
+func errorCode(resp *http.Response) string {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil || !isJSON(resp.Header) {
+		return ""
+	}
+	var body struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(data, &body)
+	return body.Error.Code
+}
+
+func (c *Client) logAttempt(ctx context.Context, st *attempt, resp *http.Response, err error) {
+	fields := map[string]any{
+		"method":      st.method,
+		"path":        st.path,
+		"duration_ms": time.Since(st.started).Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+		c.log(ctx, "API request failed", fields)
+		return
+	}
+	fields["status"] = resp.StatusCode
+	if r := resp.Header.Get("RateLimit-Remaining"); r != "" {
+		fields["ratelimit_remaining"] = r
+	}
+	if id := resp.Header.Get("X-Correlation-Id"); id != "" {
+		fields["correlation_id"] = id
+	}
+	c.log(ctx, "API request", fields)
+}
+
+func (c *Client) rememberRateLimit(h http.Header) {
+	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
+	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
+	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return
+	}
+	c.rateLimit.Store(&RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)})
+}
+
+// backoff waits out a rate limit as the API asks (Retry-After, or the time one request takes
+// to refill given RateLimit-Reset), and otherwise backs off exponentially; both with jitter so
+// that parallel callers do not return in step.
+func (c *Client) backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		if d, ok := rateLimitWait(resp.Header, c.now()); ok {
+			return d + rand.N(d/4+100*time.Millisecond)
+		}
+	}
+	d := minWait << min(attemptNum, 20)
+	if d <= 0 || d > maxWait {
+		d = maxWait
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
+	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
+	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
+	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || limit <= remaining {
+		return 0, false
+	}
+	untilFull := time.Unix(reset, 0).Sub(now)
+	if untilFull <= 0 {
+		return 0, true
+	}
+	// The bucket refills evenly: one request's worth takes untilFull / (limit - remaining).
+	return untilFull / time.Duration(limit-remaining), true
+}
+
+// Sleep waits for d or until ctx ends, whichever comes first.
+func (c *Client) Sleep(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) }
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
