@@ -1,0 +1,121 @@
+// Command hcloud-emulator serves the in-memory Hetzner Cloud images API.
+//
+// It prints exactly one line HCLOUD_ENDPOINT=http://HOST:PORT/v1 on stdout
+// once the listener accepts connections, so that scripts can read the first
+// line and export it, then a summary of the seeded data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hcloud-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hcloud-emulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	token := fs.String("token", "", "the only accepted API token (default: any 64-character alphanumeric token)")
+	actionDuration := fs.Duration("action-duration", 2*time.Second, "how long create_image actions run")
+	rateLimit := fs.Int("rate-limit", 3600, "requests per hour (0 disables rate limiting)")
+	rateBurst := fs.Int("rate-burst", 0, "rate limit bucket size (default: the rate limit)")
+	quiet := fs.Bool("quiet", false, "do not log requests to stderr")
+	noSeed := fs.Bool("no-seed", false, "start without the seeded servers and images")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	logger := log.New(stderr, "hcloud-emulator: ", log.LstdFlags)
+	opts := emulator.Options{
+		Token:          *token,
+		ActionDuration: *actionDuration,
+		RateLimit:      *rateLimit,
+		RateBurst:      *rateBurst,
+		NoSeed:         *noSeed,
+	}
+	if !*quiet {
+		opts.Logger = func(line string) { logger.Println(line) }
+	}
+	emu := emulator.New(opts)
+
+	// Listen first, print second: a reader of the first stdout line may
+	// connect at once.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	if !addr.IP.IsLoopback() {
+		logger.Printf("warning: listening on %s, reachable from other hosts; the emulator accepts any well-formed token unless --token is set", addr)
+	}
+	fmt.Fprintf(stdout, "HCLOUD_ENDPOINT=http://%s/v1\n", net.JoinHostPort(host, fmt.Sprint(addr.Port)))
+	printSummary(stdout, emu)
+
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, emu *emulator.Emulator) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nServers:")
+	fmt.Fprintln(tw, "  ID\tNAME\tARCH\tDISK\tBACKUPS")
+	for _, s := range emu.Servers() {
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%g GB\t%t\n", s.ID, s.Name, s.Architecture, s.DiskSize, s.BackupsEnabled)
+	}
+	fmt.Fprintln(tw, "\nImages:")
+	fmt.Fprintln(tw, "  ID\tNAME\tTYPE\tARCH\tDEPRECATED")
+	for _, img := range emu.Images() {
+		name := "-"
+		if img.Name != nil {
+			name = *img.Name
+		}
+		deprecated := "-"
+		if img.Deprecated != nil {
+			deprecated = img.Deprecated.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", img.ID, name, img.Type, img.Architecture, deprecated)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w, "\nAdmin (no auth): GET/DELETE /__emulator/requests, GET /__emulator/state")
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hcloud-emulator-test")
+	if err != nil {
+		panic(err)
+	}
+	binDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildCommand compiles the command once per test binary, so the test runs
+// what users run rather than calling run() in-process.
+var buildCommand = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "hcloud-emulator")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{out: string(out), err: err}
+	}
+	return bin, nil
+})
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
+
+// lockedBuffer collects a child's output and signals its first line.
+type lockedBuffer struct {
+	mu        sync.Mutex
+	b         bytes.Buffer
+	firstLine chan string
+}
+
+func newLockedBuffer() *lockedBuffer { return &lockedBuffer{firstLine: make(chan string, 1)} }
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	hadLine := bytes.ContainsRune(l.b.Bytes(), '\n')
+	n, err := l.b.Write(p)
+	if line, _, found := strings.Cut(l.b.String(), "\n"); found && !hadLine {
+		l.firstLine <- line
+	}
+	return n, err
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// start runs the command and waits for the first stdout line. cmd.Wait
+// finishes copying stdout and stderr into the buffers.
+func start(t *testing.T, args ...string) (firstLine string, cmd *exec.Cmd, stdout, stderr *lockedBuffer) {
+	t.Helper()
+	bin, err := buildCommand()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	cmd = exec.Command(bin, args...)
+	stdout, stderr = newLockedBuffer(), newLockedBuffer()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	select {
+	case firstLine = <-stdout.firstLine:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no first line; stderr: %s", stderr.String())
+	}
+	return firstLine, cmd, stdout, stderr
+}
+
+func TestCommand_printsEndpointThenServesUntilSIGTERM(t *testing.T) {
+	line, cmd, rest, stderr := start(t, "--listen", "127.0.0.1:0", "--token", "test-token", "--action-duration", "1s")
+	m := regexp.MustCompile(`^HCLOUD_ENDPOINT=(http://127\.0\.0\.1:[1-9][0-9]*/v1)$`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("first line = %q", line)
+	}
+	endpoint := m[1]
+
+	req, _ := http.NewRequest("GET", endpoint+"/images?name=debian-12", nil)
+	req.Header.Set("Authorization", "Bearer test-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Images []struct {
+			ID int64 `json:"id"`
+		} `json:"images"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(body.Images) != 2 {
+		t.Fatalf("GET /images = %d %+v %v", resp.StatusCode, body, err)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v; stderr: %s", err, stderr.String())
+	}
+	for _, want := range []string{"web-1", "db-1", "arm-1", "ubuntu-24.04", "debian-12", "docker-ce", "2025-05-31"} {
+		if !strings.Contains(rest.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, rest.String())
+		}
+	}
+	if log := stderr.String(); !strings.Contains(log, "GET /v1/images?name=debian-12 -> 200") || strings.Contains(log, "test-token") {
+		t.Errorf("request log = %q", log)
+	}
+}
+
+func TestCommand_warnsOnNonLoopbackAddress(t *testing.T) {
+	line, cmd, _, stderr := start(t, "--listen", "0.0.0.0:0", "--quiet")
+	if !regexp.MustCompile(`^HCLOUD_ENDPOINT=http://127\.0\.0\.1:[1-9][0-9]*/v1$`).MatchString(line) {
+		t.Errorf("first line = %q", line)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v", err)
+	}
+	if !strings.Contains(stderr.String(), "warning: listening on") {
+		t.Errorf("stderr = %q, want a warning", stderr.String())
+	}
+}

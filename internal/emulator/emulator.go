@@ -1,0 +1,305 @@
+// Package emulator is an in-memory Hetzner Cloud API for images, the server
+// action that creates them, and actions. It serves the wire format of the real
+// API (see /work/shared/hcloud-api/IMAGES-API.md) so that the provider and its
+// client can be tested end to end without an account.
+//
+// Time is lazy: actions keep their start and deadline, and whatever is due is
+// finalized under the mutex at the start of every request and every Go-level
+// read. No goroutine changes state in the background, so a fake Options.Clock
+// makes every test deterministic.
+//
+// The emulator deliberately shares no code with internal/hcloud: a bug in one
+// must not hide in the other.
+package emulator
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure an Emulator. The zero value is a usable emulator with seed
+// data, any 64-character token, actions that finish on the next read, and no
+// rate limit.
+type Options struct {
+	// Token, when set, is the only bearer token accepted. When empty, any
+	// 64-character alphanumeric token is accepted (the shape of real tokens).
+	Token string
+	// ActionDuration is how long create_image actions run. Zero means the
+	// action is returned "running" and is finished on any later read.
+	// change_protection actions run for ActionDuration/10.
+	ActionDuration time.Duration
+	// RateLimit is the hourly request allowance; 0 disables limiting (the
+	// RateLimit-* headers are still sent, with a nominal 3600).
+	RateLimit int
+	// RateBurst is the bucket capacity; 0 means RateLimit, like the real API.
+	RateBurst int
+	// Clock replaces time.Now, for deterministic tests.
+	Clock func() time.Time
+	// NoSeed starts with no servers and no images.
+	NoSeed bool
+	// OnResponse sees every API response produced for a non-admin request (not an
+	// injected proxy page, which the API never sends),
+	// including the one computed for a DropAfterProcessing fault that never
+	// reaches the client. r.Body is rewound to the request body.
+	OnResponse func(r *http.Request, status int, header http.Header, body []byte)
+	// Logger receives one line per request. Tokens are never logged.
+	Logger func(line string)
+}
+
+// Emulator is an http.Handler serving the API under /v1 and admin endpoints
+// under /__emulator. It is safe for concurrent use.
+type Emulator struct {
+	opts   Options
+	clock  func() time.Time
+	routes []*route
+
+	// mu guards everything below; one lock keeps the state transitions
+	// (advance, accounting, faults, rate limit) trivially consistent.
+	mu           sync.Mutex
+	servers      map[int64]*Server
+	images       map[int64]*Image
+	actions      map[int64]*actionState
+	nextServerID int64
+	nextImageID  int64
+	nextActionID int64
+	serverLocks  map[int64]time.Time
+	faults       []*Fault
+	actionFaults []actionFault
+	acct         accounting
+	bucket       tokenBucket
+}
+
+// maxBodyBytes bounds request bodies; the API's bodies are tiny.
+const maxBodyBytes = 1 << 20
+
+// New returns an emulator configured by opts.
+func New(opts Options) *Emulator {
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	e := &Emulator{
+		opts:         opts,
+		clock:        clock,
+		servers:      map[int64]*Server{},
+		images:       map[int64]*Image{},
+		actions:      map[int64]*actionState{},
+		nextServerID: firstServerID,
+		nextImageID:  firstImageID,
+		nextActionID: firstActionID,
+		serverLocks:  map[int64]time.Time{},
+		acct:         accounting{counts: map[string]int{}},
+	}
+	e.bucket = newTokenBucket(opts.RateLimit, opts.RateBurst, clock())
+	e.routes = e.routeTable()
+	if !opts.NoSeed {
+		e.seed()
+	}
+	return e
+}
+
+// handler computes the reply to one request. It runs under e.mu.
+type handler func(rq *request) reply
+
+// route is one path template, e.g. /v1/images/{id}, with a handler per method.
+type route struct {
+	template string
+	segs     []string
+	methods  map[string]handler
+}
+
+// request is what a handler needs: path parameters, query, body and the
+// clock reading taken when the request arrived.
+type request struct {
+	http   *http.Request
+	params map[string]int64
+	body   []byte
+	now    time.Time
+}
+
+func (e *Emulator) routeTable() []*route {
+	def := func(template string, methods map[string]handler) *route {
+		return &route{template: template, segs: strings.Split(strings.Trim(template, "/"), "/"), methods: methods}
+	}
+	return []*route{
+		def("/v1/images", map[string]handler{http.MethodGet: e.listImages}),
+		def("/v1/images/actions", map[string]handler{http.MethodGet: e.listImageActions}),
+		def("/v1/images/actions/{id}", map[string]handler{http.MethodGet: e.getImageAction}),
+		def("/v1/images/{id}", map[string]handler{
+			http.MethodGet:    e.getImage,
+			http.MethodPut:    e.updateImage,
+			http.MethodDelete: e.deleteImage,
+		}),
+		def("/v1/images/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForImage}),
+		def("/v1/images/{id}/actions/change_protection", map[string]handler{http.MethodPost: e.changeProtection}),
+		def("/v1/images/{id}/actions/{action_id}", map[string]handler{http.MethodGet: e.getActionForImage}),
+		def("/v1/servers/{id}/actions/create_image", map[string]handler{http.MethodPost: e.createImage}),
+		def("/v1/actions", map[string]handler{http.MethodGet: e.listActions}),
+		def("/v1/actions/{id}", map[string]handler{http.MethodGet: e.getAction}),
+	}
+}
+
+// match finds the route for path. Literal segments beat parameters, so
+// /v1/images/actions is not image "actions" and change_protection is not an
+// action id. Parameters only match positive integers: /v1/images/abc is an
+// unknown path, answered 404 like an unknown id.
+func (e *Emulator) match(path string) (*route, map[string]int64) {
+	// Only the leading slash is dropped: /v1/images/ is not /v1/images.
+	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var best *route
+	var bestParams map[string]int64
+	var bestScore []bool
+	for _, rt := range e.routes {
+		if len(rt.segs) != len(segs) {
+			continue
+		}
+		params := map[string]int64{}
+		score := make([]bool, len(segs)) // true where a literal matched
+		ok := true
+		for i, s := range rt.segs {
+			if strings.HasPrefix(s, "{") {
+				n, err := strconv.ParseInt(segs[i], 10, 64)
+				if err != nil || n <= 0 {
+					ok = false
+					break
+				}
+				params[strings.Trim(s, "{}")] = n
+				continue
+			}
+			if s != segs[i] {
+				ok = false
+				break
+			}
+			score[i] = true
+		}
+		if ok && (best == nil || literalFirst(score, bestScore)) {
+			best, bestParams, bestScore = rt, params, score
+		}
+	}
+	return best, bestParams
+}
+
+// literalFirst reports whether a beats b: at the first segment where they
+// differ, a matched a literal.
+func literalFirst(a, b []bool) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i]
+		}
+	}
+	return false
+}
+
+// ServeHTTP answers one request. Everything that reads or changes state runs
+// under the mutex; the response is written after it is released.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	started := time.Now() // wall time, for the log line only
+	if isAdmin(r) {
+		rep := e.serveAdmin(r)
+		e.write(w, r, rep, DropNone, started)
+		return
+	}
+
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	rt, params := e.match(r.URL.Path)
+	key := r.Method + " " + r.URL.Path
+	if rt != nil {
+		key = r.Method + " " + rt.template
+	}
+
+	e.mu.Lock()
+	now := e.clock()
+	e.advance(now)
+	e.acct.count(key)
+	rep, drop := e.process(r, rt, params, body, now)
+	e.mu.Unlock()
+
+	// The hook may want to validate the request body as well.
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	e.write(w, r, rep, drop, started)
+}
+
+// process runs the pipeline every /v1 request goes through, in this order:
+// rate limit (every request costs a token, authenticated or not), auth,
+// injected faults, routing, the handler.
+func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, body []byte, now time.Time) (reply, DropMode) {
+	allowed, retryAfter := e.bucket.take(now)
+	rate := e.bucket.header(now)
+	finish := func(rep reply, drop DropMode) (reply, DropMode) {
+		for k, v := range rate {
+			rep.header[k] = v
+		}
+		return rep, drop
+	}
+	if !allowed {
+		rep := errorReply(&apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: "limit of requests per hour reached"})
+		rep.header.Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+		return finish(rep, DropNone)
+	}
+	if !e.authorized(r.Header.Get("Authorization")) {
+		return finish(errorReply(&apiError{status: http.StatusUnauthorized, code: "unauthorized", message: "unable to authenticate"}), DropNone)
+	}
+
+	template := r.URL.Path
+	if rt != nil {
+		template = rt.template
+	}
+	drop := DropNone
+	if f := e.takeFault(r.Method, template, r.URL.Path); f != nil {
+		switch {
+		case f.Drop == DropBeforeProcessing:
+			return finish(reply{header: http.Header{}}, DropBeforeProcessing)
+		case f.Drop == DropAfterProcessing:
+			drop = DropAfterProcessing
+		default:
+			return finish(f.reply(), DropNone)
+		}
+	}
+
+	if rt == nil {
+		return finish(errorReply(notFound("no route for %s %s", r.Method, r.URL.Path)), drop)
+	}
+	h, ok := rt.methods[r.Method]
+	if !ok {
+		rep := errorReply(&apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "method " + r.Method + " is not allowed for " + rt.template})
+		allow := make([]string, 0, len(rt.methods))
+		for m := range rt.methods {
+			allow = append(allow, m)
+		}
+		slices.Sort(allow)
+		rep.header.Set("Allow", strings.Join(allow, ", "))
+		return finish(rep, drop)
+	}
+	return finish(h(&request{http: r, params: params, body: body, now: now}), drop)
+}
+
+// authorized checks the bearer token. Without Options.Token any token shaped
+// like a real one (64 alphanumerics) passes, so tests can use any fixture.
+func (e *Emulator) authorized(header string) bool {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	if e.opts.Token != "" {
+		return token == e.opts.Token
+	}
+	if len(token) != 64 {
+		return false
+	}
+	for _, c := range token {
+		if !isAlnum(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c rune) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}

@@ -1,0 +1,49 @@
+// Package emulatortest starts the API emulator for a test on a loopback port and checks every
+// response it serves against the API's OpenAPI description: a test fails on any violation.
+package emulatortest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/spec"
+)
+
+// Token is accepted by the emulator (it has the shape of a real token) and worthless elsewhere.
+const Token = "acctestTOKENacctestTOKENacctestTOKENacctestTOKENacctestTOKEN0000"
+
+var (
+	loadSpec  sync.Once
+	validator *spec.Validator
+	specErr   error
+)
+
+// Start serves a new emulator until the test ends and returns it with its /v1 endpoint.
+func Start(t testing.TB, opts emulator.Options) (*emulator.Emulator, string) {
+	t.Helper()
+	loadSpec.Do(func() { validator, specErr = spec.Load() })
+	if specErr != nil {
+		t.Fatalf("loading the OpenAPI description: %v", specErr)
+	}
+	rec := validator.Recorder()
+	observe := opts.OnResponse
+	opts.OnResponse = func(r *http.Request, status int, header http.Header, body []byte) {
+		rec.Observe(r, status, header, body)
+		if observe != nil {
+			observe(r, status, header, body)
+		}
+	}
+	emu := emulator.New(opts)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		srv.Close()
+		for _, v := range rec.Violations() {
+			t.Errorf("emulator response violates the OpenAPI description: %v", v)
+		}
+		t.Logf("%d emulator responses checked against the OpenAPI description", rec.Checked())
+	})
+	return emu, srv.URL + "/v1"
+}

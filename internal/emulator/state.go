@@ -1,0 +1,141 @@
+package emulator
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"time"
+)
+
+// First ids of each kind. The ranges are disjoint so that a client passing a
+// server id where an image id belongs gets a 404, not the wrong object.
+const (
+	firstServerID = 101
+	firstImageID  = 1001
+	firstActionID = 10001
+)
+
+// AddServer adds or replaces a server and returns it. A zero ID is assigned;
+// empty Architecture and OSFlavor default to x86 and unknown.
+func (e *Emulator) AddServer(s Server) Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s.ID == 0 {
+		s.ID = e.nextServerID
+	}
+	e.nextServerID = max(e.nextServerID, s.ID+1)
+	if s.Architecture == "" {
+		s.Architecture = "x86"
+	}
+	if s.OSFlavor == "" {
+		s.OSFlavor = "unknown"
+	}
+	e.servers[s.ID] = &s
+	return s
+}
+
+// AddImage adds or replaces an image, for seeding snapshots, backups and
+// system images. A zero ID is assigned. Empty fields get the defaults of a
+// usable snapshot: type snapshot, status available, x86, os_flavor unknown,
+// created now, no labels. Times are stored as the API sends them (UTC,
+// whole seconds). A nil Deprecation is derived from Deprecated, unavailable
+// three months later (as hcloud-go's deprecationutil assumes).
+func (e *Emulator) AddImage(img Image) Image {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.clock()
+	e.advance(now)
+	if img.ID == 0 {
+		img.ID = e.nextImageID
+	}
+	e.nextImageID = max(e.nextImageID, img.ID+1)
+	img.Type = cmp.Or(img.Type, ImageTypeSnapshot)
+	img.Status = cmp.Or(img.Status, ImageStatusAvailable)
+	img.Architecture = cmp.Or(img.Architecture, "x86")
+	img.OSFlavor = cmp.Or(img.OSFlavor, "unknown")
+	if img.Created.IsZero() {
+		img.Created = now
+	}
+	img.Created = wireTime(img.Created)
+	if img.Deprecated != nil {
+		d := wireTime(*img.Deprecated)
+		img.Deprecated = &d
+		if img.Deprecation == nil {
+			img.Deprecation = &Deprecation{Announced: d, UnavailableAfter: d.AddDate(0, 3, 0)}
+		}
+	}
+	if img.Deleted != nil {
+		d := wireTime(*img.Deleted)
+		img.Deleted = &d
+	}
+	stored := img.clone()
+	e.images[img.ID] = &stored
+	return stored.clone()
+}
+
+// LockServer makes create_image on the server answer 423 locked for d, as if
+// another action were running on it.
+func (e *Emulator) LockServer(serverID int64, d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.serverLocks[serverID] = e.clock().Add(d)
+}
+
+// Images returns copies of every image of every type, sorted by id.
+func (e *Emulator) Images() []Image {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.clock())
+	return e.imagesLocked()
+}
+
+func (e *Emulator) imagesLocked() []Image {
+	out := make([]Image, 0, len(e.images))
+	for _, id := range slices.Sorted(maps.Keys(e.images)) {
+		out = append(out, e.images[id].clone())
+	}
+	return out
+}
+
+// Image returns a copy of one image.
+func (e *Emulator) Image(id int64) (Image, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.clock())
+	img, ok := e.images[id]
+	if !ok {
+		return Image{}, false
+	}
+	return img.clone(), true
+}
+
+// Servers returns copies of every server, sorted by id.
+func (e *Emulator) Servers() []Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.serversLocked()
+}
+
+func (e *Emulator) serversLocked() []Server {
+	out := make([]Server, 0, len(e.servers))
+	for _, id := range slices.Sorted(maps.Keys(e.servers)) {
+		out = append(out, *e.servers[id])
+	}
+	return out
+}
+
+// Actions returns copies of every action, sorted by id, as of the clock.
+func (e *Emulator) Actions() []Action {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.clock())
+	return e.actionsLocked()
+}
+
+func (e *Emulator) actionsLocked() []Action {
+	out := make([]Action, 0, len(e.actions))
+	for _, id := range slices.Sorted(maps.Keys(e.actions)) {
+		out = append(out, e.actions[id].view())
+	}
+	return out
+}
