@@ -371,7 +371,9 @@ func TestRequests_carryTokenUserAgentAndNoSecretInLogs(t *testing.T) {
 	}})
 	var logs []string
 	c := hcloud.New(hcloud.Options{Endpoint: endpoint, Token: emulatortest.Token, UserAgent: "terraform-provider-hetzner/1.2.3",
-		Log: func(_ context.Context, msg string, fields map[string]any) { logs = append(logs, fmt.Sprint(msg, fields)) }})
+		Log: func(_ context.Context, msg string, fields map[string]any) {
+			logs = append(logs, fmt.Sprint(msg, fields))
+		}})
 	if err := getSeeded(c); err != nil {
 		t.Fatal(err)
 	}
