@@ -1,0 +1,56 @@
+// Package diags builds the provider's diagnostics in one voice: a short summary in Title Case,
+// then a detail that says what happened, what the API said, and what to do next.
+package diags
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
+)
+
+// Detail joins what happened and what to do next into one diagnostic detail.
+func Detail(happened, next string) string {
+	if next == "" {
+		return happened
+	}
+	return happened + "\n\n" + next
+}
+
+// APIError describes a failed API call: what we tried, the API's code and message (or the
+// transport failure), and the next step for the user.
+func APIError(summary, doing string, err error, next string) diag.Diagnostic {
+	return diag.NewErrorDiagnostic(summary, Detail(describe(doing, err), next))
+}
+
+// AttributeAPIError is APIError attached to the attribute the failure concerns.
+func AttributeAPIError(p path.Path, summary, doing string, err error, next string) diag.Diagnostic {
+	return diag.NewAttributeErrorDiagnostic(p, summary, Detail(describe(doing, err), next))
+}
+
+func describe(doing string, err error) string {
+	var apiErr *hcloud.APIError
+	var actionErr *hcloud.ActionError
+	switch {
+	case errors.As(err, &apiErr):
+		var b strings.Builder
+		fmt.Fprintf(&b, "While %s, the Hetzner Cloud API answered HTTP %d with error code %q: %s",
+			doing, apiErr.StatusCode, apiErr.Code, apiErr.Message)
+		for _, f := range apiErr.Fields {
+			fmt.Fprintf(&b, "\n  - %s: %s", f.Name, strings.Join(f.Messages, "; "))
+		}
+		if apiErr.CorrelationID != "" {
+			fmt.Fprintf(&b, "\n(correlation id %s, for Hetzner support)", apiErr.CorrelationID)
+		}
+		return b.String()
+	case errors.As(err, &actionErr):
+		return fmt.Sprintf("While %s, action %d (%s) ended in error %q: %s",
+			doing, actionErr.ActionID, actionErr.Command, actionErr.Code, actionErr.Message)
+	default:
+		return fmt.Sprintf("While %s: %v", doing, err)
+	}
+}

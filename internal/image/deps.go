@@ -1,0 +1,235 @@
+package image
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
+)
+
+// Deps is what the image resource and data sources share within one provider process: the API
+// client and the ids of the images this process created, so that reconciling a lost create
+// answer never adopts an image that a sibling resource of the same apply already owns.
+type Deps struct {
+	Client *hcloud.Client
+
+	mu      sync.Mutex
+	claimed map[int64]bool
+}
+
+// NewDeps returns the shared dependencies for a configured client.
+func NewDeps(client *hcloud.Client) *Deps {
+	return &Deps{Client: client, claimed: map[int64]bool{}}
+}
+
+// claim records that an image belongs to a resource of this process; it reports false when
+// another resource had claimed it already.
+func (d *Deps) claim(id int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.claimed[id] {
+		return false
+	}
+	d.claimed[id] = true
+	return true
+}
+
+// clockSkew is how far the API's clock may lag ours when we look for an image that a lost
+// create request made. `created` has whole seconds, hence at least one.
+const clockSkew = 2 * time.Second
+
+// createImage creates an image of a server. A busy server (locked, or a conflict) is tried
+// again until ctx ends, so many images of one server in one apply all succeed. When the
+// answer to the create request is lost, it looks for the image the request made and adopts
+// it; only when there is none does it create again. The action is nil for an adopted image.
+func (d *Deps) createImage(ctx context.Context, serverID int64, opts hcloud.CreateImageOpts) (*hcloud.Image, *hcloud.Action, error) {
+	start := time.Now()
+	for {
+		requested := time.Now()
+		img, action, err := d.Client.CreateImage(ctx, serverID, opts)
+		switch {
+		case err == nil:
+			d.claim(img.ID)
+			return img, action, nil
+		case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+			wait := d.Client.PollWait(time.Since(start))
+			tflog.Info(ctx, "server is busy, trying again", map[string]any{"server_id": serverID, "wait": wait.String()})
+			if serr := d.Client.Sleep(ctx, wait); serr != nil {
+				return nil, nil, fmt.Errorf("%w (gave up waiting: %v)", err, serr)
+			}
+		case hcloud.IsOutcomeUnknown(err):
+			found, ferr := d.findLostImage(ctx, serverID, opts, requested)
+			if ferr != nil {
+				return nil, nil, fmt.Errorf("%w; looking for the image it may have made also failed: %v", err, ferr)
+			}
+			if found != nil {
+				tflog.Warn(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
+				return found, nil, nil
+			}
+			tflog.Warn(ctx, "the answer to create_image was lost and no image was made; creating again", map[string]any{"server_id": serverID})
+		default:
+			return nil, nil, err
+		}
+	}
+}
+
+// findLostImage looks for an image that matches a create request sent at `requested` and that
+// no resource of this process owns yet, and claims it.
+func (d *Deps) findLostImage(ctx context.Context, serverID int64, opts hcloud.CreateImageOpts, requested time.Time) (*hcloud.Image, error) {
+	typ := cmp.Or(opts.Type, hcloud.ImageTypeSnapshot)
+	list := hcloud.ImageListOpts{Types: []string{typ}, Sort: []string{"created:asc", "id:asc"}}
+	if len(opts.Labels) > 0 {
+		list.LabelSelector = selectorFor(opts.Labels)
+	}
+	images, err := d.Client.AllImages(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	since := requested.Truncate(time.Second).Add(-clockSkew)
+	for i := range images {
+		img := &images[i]
+		if img.CreatedFrom == nil || img.CreatedFrom.ID != serverID || img.Created.Before(since) ||
+			(opts.Description != nil && img.Description != *opts.Description) ||
+			!maps.Equal(nonNil(img.Labels), nonNil(opts.Labels)) {
+			continue
+		}
+		if d.claim(img.ID) {
+			return img, nil
+		}
+	}
+	return nil, nil
+}
+
+// selectorFor builds the selector that matches exactly the given labels' pairs.
+func selectorFor(set map[string]string) string {
+	terms := make([]string, 0, len(set))
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		terms = append(terms, k+"=="+set[k])
+	}
+	return strings.Join(terms, ",")
+}
+
+// waitForImage waits until an image is no longer being created, for images whose create
+// action is not known (one adopted after a lost answer).
+func (d *Deps) waitForImage(ctx context.Context, id int64) error {
+	start := time.Now()
+	for {
+		img, err := d.Client.GetImage(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch img.Status {
+		case hcloud.ImageStatusAvailable:
+			return nil
+		case hcloud.ImageStatusUnavailable:
+			return fmt.Errorf("image %d became unavailable: writing it failed", id)
+		}
+		if err := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); err != nil {
+			return fmt.Errorf("waiting for image %d: %w", id, err)
+		}
+	}
+}
+
+// setProtection changes delete protection and waits for the API to finish the change.
+func (d *Deps) setProtection(ctx context.Context, id int64, protect bool) error {
+	action, err := d.Client.ChangeImageProtection(ctx, id, protect)
+	if err != nil {
+		return err
+	}
+	return d.Client.WaitForActions(ctx, nil, action)
+}
+
+// deleteImage deletes an image, waiting while it is locked (still being written).
+func (d *Deps) deleteImage(ctx context.Context, id int64) error {
+	start := time.Now()
+	for {
+		err := d.Client.DeleteImage(ctx, id)
+		if !hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict) {
+			return err
+		}
+		if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
+			return fmt.Errorf("%w (gave up waiting: %v)", err, serr)
+		}
+	}
+}
+
+const selectorPrefix = "selector:"
+
+// findImport resolves an import id (a number, or selector:<label selector>) to a snapshot or
+// backup. On failure it returns a diagnostic summary and detail.
+func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, string, string) {
+	usage := "Import an image by its numeric id (terraform import hetzner_image.NAME 12345) or by a label " +
+		"selector that matches exactly one snapshot or backup (terraform import hetzner_image.NAME 'selector:env=prod,role=db')."
+	var id int64
+	if sel, ok := strings.CutPrefix(importID, selectorPrefix); ok {
+		if _, err := labels.Parse(sel); err != nil {
+			return nil, "Invalid Import Selector", err.Error() + ".\n\n" + usage
+		}
+		images, err := d.Client.AllImages(ctx, hcloud.ImageListOpts{
+			LabelSelector: sel,
+			Types:         []string{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup},
+			Sort:          []string{"id:asc"},
+		})
+		if err != nil {
+			return nil, "Error Importing Image", describeErr("listing images with selector "+strconv.Quote(sel), err)
+		}
+		if len(images) != 1 {
+			return nil, "Import Selector Must Match One Image", fmt.Sprintf(
+				"The selector %q matches %d snapshots and backups; an import needs exactly one.%s\n\n"+
+					"Narrow the selector (add a label term) or import by id.", sel, len(images), listImages(images))
+		}
+		id = images[0].ID
+	} else {
+		n, err := strconv.ParseInt(importID, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, "Invalid Import ID", fmt.Sprintf("%q is neither an image id nor a selector.\n\n%s", importID, usage)
+		}
+		id = n
+	}
+
+	img, err := d.Client.GetImage(ctx, id)
+	if hcloud.IsNotFound(err) {
+		return nil, "Image Not Found", fmt.Sprintf("No image with id %d exists in the project of this token.", id)
+	}
+	if err != nil {
+		return nil, "Error Importing Image", describeErr(fmt.Sprintf("reading image %d", id), err)
+	}
+	if img.Type != hcloud.ImageTypeSnapshot && img.Type != hcloud.ImageTypeBackup {
+		return nil, "Cannot Import A " + strings.ToUpper(img.Type[:1]) + img.Type[1:] + " Image", fmt.Sprintf(
+			"Image %d (%s) is a %s image that Hetzner provides; hetzner_image manages only your snapshots and "+
+				"backups. Read it with the hetzner_image data source instead.", id, img.Name, img.Type)
+	}
+	d.claim(img.ID)
+	return img, "", ""
+}
+
+func listImages(images []hcloud.Image) string {
+	if len(images) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" Matches:")
+	for _, img := range images {
+		fmt.Fprintf(&b, "\n  - id %d, %s, created %s, %q", img.ID, img.Type, formatTime(img.Created), img.Description)
+	}
+	return b.String()
+}
+
+func describeErr(doing string, err error) string {
+	var apiErr *hcloud.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Sprintf("While %s, the API answered %q: %s", doing, apiErr.Code, apiErr.Message)
+	}
+	return fmt.Sprintf("While %s: %v", doing, err)
+}

@@ -1,0 +1,460 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
+)
+
+// Default timeouts. Creating copies the server's whole disk, which takes long for large disks;
+// 90 minutes matches the official provider.
+const (
+	defaultCreateTimeout = 90 * time.Minute
+	defaultUpdateTimeout = 20 * time.Minute
+	defaultDeleteTimeout = 20 * time.Minute
+)
+
+var (
+	_ resource.Resource                   = (*imageResource)(nil)
+	_ resource.ResourceWithConfigure      = (*imageResource)(nil)
+	_ resource.ResourceWithImportState    = (*imageResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*imageResource)(nil)
+)
+
+type imageResource struct {
+	deps *Deps
+}
+
+// NewImageResource returns the hetzner_image resource.
+func NewImageResource() resource.Resource { return &imageResource{} }
+
+type imageResourceModel struct {
+	imageFields
+	ServerID types.Int64    `tfsdk:"server_id"`
+	Type     types.String   `tfsdk:"type"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *imageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image"
+}
+
+func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := stringplanmodifier.UseStateForUnknown()
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An image of a server's disk: a **snapshot** (kept until you delete it) or a " +
+			"**backup** (bound to its server and deleted with it). Creating one copies the server's disk; " +
+			"stop the server first for a consistent image. Existing snapshots and backups can be imported " +
+			"by id or by a label selector.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Image ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{keep},
+			},
+			"server_id": schema.Int64Attribute{
+				MarkdownDescription: "ID of the server to image. Changing it creates a new image.",
+				Required:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "`snapshot` (default) or `backup`. A backup needs a server with backups " +
+					"enabled, is bound to it and is deleted with it. Changing `backup` to `snapshot` converts " +
+					"the image in place (it is then no longer bound to the server); a snapshot cannot become a backup.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(hcloud.ImageTypeSnapshot),
+				Validators:    []validator.String{stringvalidator.OneOf(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)},
+				PlanModifiers: []planmodifier.String{typeChangeModifier{}},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Description of the image. When not set, the API generates one, which is kept in the state.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{keep},
+			},
+			"labels": schema.MapAttribute{
+				MarkdownDescription: "User labels. Keys are an optional DNS-subdomain prefix (`example.com/`) and a name " +
+					"of 1 to 63 letters, digits, `-`, `_` or `.` that begins and ends with a letter or digit; values are " +
+					"empty or follow the same rule. The prefix `hetzner.cloud/` is reserved. The set replaces the image's " +
+					"labels as a whole. Default `{}`.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				Validators:  []validator.Map{labelsValidator{}},
+			},
+			"delete_protection": schema.BoolAttribute{
+				MarkdownDescription: "Protects the image from deletion, in Terraform and everywhere else. While it is " +
+					"`true`, `terraform destroy` refuses to delete the image: set it to `false` and apply first. The API " +
+					"protects snapshots only. Default `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"status":       computedString("`creating` while the disk is copied, then `available` (or `unavailable` when the copy failed).", keep),
+			"image_size":   schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; unknown while it is created.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"disk_size":    schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"created":      computedString("When the image was created (RFC 3339).", keep),
+			"created_from": createdFromAttribute(),
+			"bound_to": schema.Int64Attribute{
+				MarkdownDescription: "For a backup, the ID of the server it is bound to (and deleted with); null for a snapshot.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{boundToModifier{}},
+			},
+			"os_flavor":    computedString("Operating system family of the image, such as `ubuntu` or `debian` (`unknown` when the API cannot tell).", keep),
+			"os_version":   computedString("Operating system version, such as `24.04`; null when unknown.", keep),
+			"architecture": computedString("CPU architecture of the image: `x86` or `arm`, taken from the server.", keep),
+			"rapid_deploy": schema.BoolAttribute{MarkdownDescription: "Whether the image can be deployed rapidly.", Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"deprecated":   computedString("When the image was deprecated (RFC 3339); null unless deprecated. Only Hetzner's own images are deprecated.", keep),
+			"deprecation":  deprecationAttribute(),
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create: true, Update: true, Delete: true,
+				CreateDescription: "How long to wait for the image to be written, including waits for a busy server. Default `90m`.",
+				UpdateDescription: "How long to wait for an update and its protection change. Default `20m`.",
+				DeleteDescription: "How long to wait for the deletion, including waits while the image is still being created. Default `20m`.",
+			}),
+		},
+	}
+}
+
+func computedString(description string, modifiers ...planmodifier.String) schema.StringAttribute {
+	return schema.StringAttribute{MarkdownDescription: description, Computed: true, PlanModifiers: modifiers}
+}
+
+func createdFromAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "The server the image was made from, with the name it had then.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes: map[string]schema.Attribute{
+			"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
+			"name": schema.StringAttribute{MarkdownDescription: "Server name when the image was made.", Computed: true},
+		},
+	}
+}
+
+func deprecationAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Deprecation notice of the image, null unless deprecated.",
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes: map[string]schema.Attribute{
+			"announced":         schema.StringAttribute{MarkdownDescription: "When the deprecation was announced (RFC 3339).", Computed: true},
+			"unavailable_after": schema.StringAttribute{MarkdownDescription: "After this time (RFC 3339) the image can no longer be used.", Computed: true},
+		},
+	}
+}
+
+func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	deps, ok := req.ProviderData.(*Deps)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *image.Deps, got %T", req.ProviderData))
+		return
+	}
+	r.deps = deps
+}
+
+func (r *imageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var typ types.String
+	var protect types.Bool
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("type"), &typ)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("delete_protection"), &protect)...)
+	if typ.ValueString() == hcloud.ImageTypeBackup && protect.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("delete_protection"), "Backups Cannot Be Protected",
+			"The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = \"snapshot\". "+
+				"Set type = \"snapshot\" (an existing backup is converted in place) or remove delete_protection.")
+	}
+}
+
+func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan imageResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	lbls, d := labelsFrom(ctx, plan.Labels)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	serverID := plan.ServerID.ValueInt64()
+	opts := hcloud.CreateImageOpts{Type: plan.Type.ValueString(), Labels: lbls}
+	if !plan.Description.IsUnknown() && !plan.Description.IsNull() {
+		opts.Description = plan.Description.ValueStringPointer()
+	}
+	img, action, err := r.deps.createImage(ctx, serverID, opts)
+	if err != nil {
+		resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
+			fmt.Sprintf("creating a %s of server %d", opts.Type, serverID), err, createHint(err)))
+		return
+	}
+
+	// Record the image before waiting: if the wait fails or times out, Terraform keeps it in
+	// the state as tainted and replaces it on the next apply, instead of losing track of it.
+	state := plan
+	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	state.DeleteProtection = types.BoolValue(false)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	tainted := fmt.Sprintf("Image %d is kept in the Terraform state and marked tainted: the next terraform apply "+
+		"deletes it and creates a new one (or run terraform untaint if it turns out usable).", img.ID)
+	if action != nil {
+		err = r.deps.Client.WaitForActions(ctx, progressLogger(ctx, img.ID), action)
+	} else {
+		err = r.deps.waitForImage(ctx, img.ID)
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diags.APIError("Image Creation Did Not Finish",
+			fmt.Sprintf("waiting for image %d of server %d to be written", img.ID, serverID), err, tainted))
+		return
+	}
+	if plan.DeleteProtection.ValueBool() {
+		if err := r.deps.setProtection(ctx, img.ID, true); err != nil {
+			resp.Diagnostics.Append(diags.APIError("Error Protecting Image",
+				fmt.Sprintf("enabling delete protection of image %d", img.ID), err, tainted))
+			return
+		}
+	}
+	img, err = r.deps.Client.GetImage(ctx, img.ID)
+	if err != nil {
+		resp.Diagnostics.Append(diags.APIError("Error Reading Image",
+			fmt.Sprintf("reading image %d after creating it", state.imageID()), err, tainted))
+		return
+	}
+	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func createHint(err error) string {
+	switch {
+	case hcloud.IsNotFound(err):
+		return "Check server_id: the server does not exist in the project of this token."
+	case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+		return "The server stayed busy with other actions until the create timeout ran out. Try again later, or raise timeouts.create."
+	case hcloud.IsAPIError(err, hcloud.CodeUnsupported):
+		return "A backup needs a server with backups enabled. Enable backups on the server, or create a snapshot instead."
+	case hcloud.IsAPIError(err, hcloud.CodeInvalidInput):
+		return "Fix the fields the API names above."
+	case hcloud.IsAPIError(err, hcloud.CodeUnauthorized):
+		return "Check the provider's token (or HCLOUD_TOKEN): it must be a Read & Write token of the server's project."
+	}
+	return "Nothing was recorded in the state; if an image was made after all, import it with terraform import."
+}
+
+func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state imageResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	img, err := r.deps.Client.GetImage(ctx, state.imageID())
+	if hcloud.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("Image Deleted Outside Terraform", fmt.Sprintf(
+			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+
+				"the next apply creates it again if the configuration still declares it.", state.ID.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.Append(diags.APIError("Error Reading Image", "reading image "+state.ID.ValueString(), err, ""))
+		return
+	}
+	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state imageResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.imageID()
+
+	// Description, labels and the backup→snapshot conversion go in one PUT.
+	var opts hcloud.ImageUpdateOpts
+	changed := false
+	if !plan.Description.IsUnknown() && !plan.Description.Equal(state.Description) {
+		opts.Description = plan.Description.ValueStringPointer()
+		changed = true
+	}
+	if !plan.Labels.Equal(state.Labels) {
+		lbls, d := labelsFrom(ctx, plan.Labels)
+		resp.Diagnostics.Append(d...)
+		opts.Labels = nonNil(lbls)
+		changed = true
+	}
+	if plan.Type.ValueString() == hcloud.ImageTypeSnapshot && state.Type.ValueString() == hcloud.ImageTypeBackup {
+		opts.Type = hcloud.ImageTypeSnapshot
+		changed = true
+	}
+
+	next := state
+	next.Timeouts = plan.Timeouts
+	if changed {
+		img, err := r.deps.Client.UpdateImage(ctx, id, opts)
+		if err != nil {
+			resp.Diagnostics.Append(diags.APIError("Error Updating Image", fmt.Sprintf("updating image %d", id), err, updateHint(err)))
+			return
+		}
+		resp.Diagnostics.Append(next.fromAPIAll(img)...)
+		// Save what the PUT did before the protection change, so a failure there loses nothing.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	}
+	if !plan.DeleteProtection.Equal(state.DeleteProtection) {
+		want := plan.DeleteProtection.ValueBool()
+		if err := r.deps.setProtection(ctx, id, want); err != nil {
+			resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("delete_protection"), "Error Changing Delete Protection",
+				fmt.Sprintf("setting delete protection of image %d to %t", id, want), err, updateHint(err)))
+			return
+		}
+		next.DeleteProtection = types.BoolValue(want)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+func updateHint(err error) string {
+	switch {
+	case hcloud.IsAPIError(err, hcloud.CodeInvalidInput):
+		return "Fix the fields the API names above."
+	case hcloud.IsNotFound(err):
+		return "The image was deleted outside Terraform; run terraform apply again to create it anew."
+	case hcloud.IsAPIError(err, hcloud.CodeUnsupported):
+		return "The API protects snapshots only: convert the backup with type = \"snapshot\" first."
+	}
+	return ""
+}
+
+func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state imageResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.DeleteProtection.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("delete_protection"), "Image Is Protected From Deletion",
+			protectedDetail(state.ID.ValueString()))
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	err := r.deps.deleteImage(ctx, state.imageID())
+	switch {
+	case err == nil, hcloud.IsNotFound(err):
+	case hcloud.IsAPIError(err, hcloud.CodeProtected):
+		resp.Diagnostics.AddAttributeError(path.Root("delete_protection"), "Image Is Protected From Deletion",
+			protectedDetail(state.ID.ValueString())+" (The protection was turned on outside Terraform.)")
+	default:
+		resp.Diagnostics.Append(diags.APIError("Error Deleting Image", "deleting image "+state.ID.ValueString(), err,
+			"The image is still in the state; run terraform destroy (or apply) again."))
+	}
+}
+
+func protectedDetail(id string) string {
+	return fmt.Sprintf("Image %s has delete protection, so it was not deleted. Terraform never lifts the protection "+
+		"on its own: set delete_protection = false, run terraform apply, then destroy again.", id)
+}
+
+func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	img, summary, detail := r.deps.findImport(ctx, req.ID)
+	if summary != "" {
+		resp.Diagnostics.AddError(summary, detail)
+		return
+	}
+	var state imageResourceModel
+	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutTypes)}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+var timeoutTypes = map[string]attr.Type{
+	"create": types.StringType, "update": types.StringType, "delete": types.StringType,
+}
+
+// fromAPIAll sets every attribute the API knows, including the resource's own.
+func (m *imageResourceModel) fromAPIAll(img *hcloud.Image) diag.Diagnostics {
+	d := m.fromAPI(img)
+	m.Type = types.StringValue(img.Type)
+	if m.ServerID.IsNull() || m.ServerID.IsUnknown() {
+		// After an import the server comes from the image itself.
+		switch {
+		case img.CreatedFrom != nil:
+			m.ServerID = types.Int64Value(img.CreatedFrom.ID)
+		case img.BoundTo != nil:
+			m.ServerID = types.Int64Value(*img.BoundTo)
+		}
+	}
+	return d
+}
+
+func (m *imageResourceModel) imageID() int64 {
+	id, _ := strconv.ParseInt(m.ID.ValueString(), 10, 64)
+	return id
+}
+
+func progressLogger(ctx context.Context, imageID int64) func(hcloud.Action) {
+	last := -1
+	return func(a hcloud.Action) {
+		if a.Progress == last {
+			return
+		}
+		last = a.Progress
+		tflog.Info(ctx, "writing image", map[string]any{
+			"image_id": imageID, "action_id": a.ID, "status": a.Status, "progress": a.Progress,
+		})
+	}
+}

@@ -1,0 +1,71 @@
+package image
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
+)
+
+// labelsValidator applies the API's label rules at plan time and names the offending key.
+type labelsValidator struct{}
+
+var _ validator.Map = labelsValidator{}
+
+func (labelsValidator) Description(context.Context) string {
+	return "keys are an optional DNS-subdomain prefix and a name of 1-63 letters, digits, '-', '_' or '.', " +
+		"beginning and ending with a letter or digit; values are empty or follow the name rule"
+}
+
+func (v labelsValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (labelsValidator) ValidateMap(ctx context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for key, value := range req.ConfigValue.Elements() {
+		p := req.Path.AtMapKey(key)
+		if err := labels.CheckKey(key); err != nil {
+			resp.Diagnostics.AddAttributeError(p, "Invalid Label Key", err.Error()+
+				". Rename the label so that it follows the Hetzner Cloud label rules.")
+			continue
+		}
+		s, ok := value.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if err := labels.CheckValue(key, s.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(p, "Invalid Label Value", err.Error()+
+				". Change the value, or use an empty string.")
+		}
+	}
+}
+
+// selectorValidator parses a label selector at plan time with the API's grammar.
+type selectorValidator struct{}
+
+var _ validator.String = selectorValidator{}
+
+func (selectorValidator) Description(context.Context) string {
+	return "a label selector such as `env=prod,role in (db,cache),!legacy`"
+}
+
+func (v selectorValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (selectorValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := labels.Parse(req.ConfigValue.ValueString()); err != nil {
+		var syn *labels.SyntaxError
+		detail := err.Error()
+		if errors.As(err, &syn) {
+			detail += ". A selector is a comma-separated list of k=v, k==v, k!=v, k, !k, " +
+				"k in (v1,v2) and k notin (v1,v2); every term must hold."
+		}
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Label Selector", detail)
+	}
+}

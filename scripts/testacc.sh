@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the acceptance tests against the in-process emulator with a real CLI.
+#   scripts/testacc.sh terraform|tofu [parallel]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cli=$(scripts/cli.sh "$1")
+parallel=${2:-4}
+# The machine may name a CLI config that does not exist: use an empty one of our own so no
+# user setting (dev_overrides, mirrors) changes what the tests see.
+cfg=$(mktemp -d)
+trap 'rm -rf "$cfg"' EXIT
+: >"$cfg/cli.tfrc"
+
+# terraform-plugin-testing names the provider registry.terraform.io/hashicorp/hetzner; OpenTofu
+# only reattaches providers of its own default registry host.
+host=registry.terraform.io
+[[ "$1" == tofu ]] && host=registry.opentofu.org
+
+echo "acceptance tests with $("$cli" version | head -n 1)"
+TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_ACC_PROVIDER_HOST="$host" TF_CLI_CONFIG_FILE="$cfg/cli.tfrc" \
+  TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 \
+  go test -count=1 -timeout 60m -parallel "$parallel" -run '^TestAcc' ./internal/...
