@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
@@ -77,4 +78,30 @@ func words(s string) string {
 		fields[i] = regexp.QuoteMeta(f)
 	}
 	return strings.Join(fields, `[\s│]+`)
+}
+
+// Client talks to this test's emulator directly, for changes made "outside Terraform".
+func (e *Env) Client() *hcloud.Client {
+	return hcloud.New(hcloud.Options{Endpoint: e.Endpoint, Token: Token, PollInterval: 10 * time.Millisecond})
+}
+
+// ImagesOfType returns the emulator's images of one type, whatever Terraform believes.
+func (e *Env) ImagesOfType(typ string) []emulator.Image {
+	var out []emulator.Image
+	for _, img := range e.Emulator.Images() {
+		if img.Type == typ {
+			out = append(out, img)
+		}
+	}
+	return out
+}
+
+// CheckNoUserImages fails when a snapshot or backup is left in the emulator: after a destroy,
+// nothing may stay behind.
+func (e *Env) CheckNoUserImages(*terraform.State) error {
+	left := append(e.ImagesOfType(hcloud.ImageTypeSnapshot), e.ImagesOfType(hcloud.ImageTypeBackup)...)
+	if len(left) > 0 {
+		return fmt.Errorf("%d images left in the emulator after destroy, first id %d", len(left), left[0].ID)
+	}
+	return nil
 }
