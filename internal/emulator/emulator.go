@@ -71,6 +71,7 @@ type Emulator struct {
 	serverLocks  map[int64]time.Time
 	faults       []*Fault
 	actionFaults []actionFault
+	chaos        *chaosState
 	acct         accounting
 	bucket       tokenBucket
 }
@@ -251,14 +252,22 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 		template = rt.template
 	}
 	drop := DropNone
-	if f := e.takeFault(r.Method, template, r.URL.Path); f != nil {
+	f := e.takeFault(r.Method, template, r.URL.Path)
+	if f == nil {
+		f = e.chaosFault(r.Method, template, params, now)
+	}
+	if f != nil {
 		switch {
 		case f.Drop == DropBeforeProcessing:
 			return finish(reply{header: http.Header{}}, DropBeforeProcessing)
 		case f.Drop == DropAfterProcessing:
 			drop = DropAfterProcessing
 		default:
-			return finish(f.reply(), DropNone)
+			rep := f.reply()
+			if rep.status == http.StatusTooManyRequests {
+				retryAfterHeader(rep.header)
+			}
+			return finish(rep, DropNone)
 		}
 	}
 

@@ -142,12 +142,20 @@ func (d *Deps) waitForImage(ctx context.Context, id int64) error {
 }
 
 // setProtection changes delete protection and waits for the API to finish the change.
+// Setting protection to a value is idempotent, so a request whose answer was lost is simply
+// sent again.
 func (d *Deps) setProtection(ctx context.Context, id int64, protect bool) error {
-	action, err := d.Client.ChangeImageProtection(ctx, id, protect)
-	if err != nil {
-		return err
+	for {
+		action, err := d.Client.ChangeImageProtection(ctx, id, protect)
+		switch {
+		case err == nil:
+			return d.Client.WaitForActions(ctx, nil, action)
+		case hcloud.IsOutcomeUnknown(err) && ctx.Err() == nil:
+			tflog.Warn(ctx, "the answer to change_protection was lost; sending it again", map[string]any{"image_id": id})
+		default:
+			return err
+		}
 	}
-	return d.Client.WaitForActions(ctx, nil, action)
 }
 
 // deleteImage deletes an image, waiting while it is locked (still being written).
@@ -206,9 +214,13 @@ func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, 
 		return nil, "Error Importing Image", describeErr(fmt.Sprintf("reading image %d", id), err)
 	}
 	if img.Type != hcloud.ImageTypeSnapshot && img.Type != hcloud.ImageTypeBackup {
-		return nil, "Cannot Import A " + strings.ToUpper(img.Type[:1]) + img.Type[1:] + " Image", fmt.Sprintf(
-			"Image %d (%s) is a %s image that Hetzner provides; hetzner_image manages only your snapshots and "+
-				"backups. Read it with the hetzner_image data source instead.", id, img.Name, img.Type)
+		kind := "A System"
+		if img.Type == hcloud.ImageTypeApp {
+			kind = "An App"
+		}
+		return nil, "Cannot Import " + kind + " Image", fmt.Sprintf(
+			"Image %d (%s) is %s image that Hetzner provides; hetzner_image manages only your snapshots and "+
+				"backups. Read it with the hetzner_image data source instead.", id, img.Name, strings.ToLower(kind))
 	}
 	d.claim(img.ID)
 	return img, "", ""
