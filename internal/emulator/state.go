@@ -109,6 +109,16 @@ func (e *Emulator) Image(id int64) (Image, bool) {
 	return img.clone(), true
 }
 
+// RemoveImage deletes an image whatever its protection, as a test's cleanup or an
+// operator outside Terraform would; it reports whether the image existed.
+func (e *Emulator) RemoveImage(id int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.images[id]
+	delete(e.images, id)
+	return ok
+}
+
 // Servers returns copies of every server, sorted by id.
 func (e *Emulator) Servers() []Server {
 	e.mu.Lock()
