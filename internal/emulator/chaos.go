@@ -13,16 +13,16 @@ type FaultKind string
 
 // The kinds of fault a bad day on the network or at the API brings.
 const (
-	FaultRateLimited   FaultKind = "429 rate limited"
-	FaultConflict      FaultKind = "409 conflict"
-	FaultBadGateway    FaultKind = "502 proxy page"
-	FaultUnavailable   FaultKind = "503 unavailable"
+	FaultRateLimited    FaultKind = "429 rate limited"
+	FaultConflict       FaultKind = "409 conflict"
+	FaultBadGateway     FaultKind = "502 proxy page"
+	FaultUnavailable    FaultKind = "503 unavailable"
 	FaultGatewayTimeout FaultKind = "504 timeout"
-	FaultResetBefore   FaultKind = "reset before processing"
-	FaultResetAfter    FaultKind = "reset after processing"
-	FaultLostCreate    FaultKind = "lost create_image answer"
-	FaultActionError   FaultKind = "action ends in error"
-	FaultServerLocked  FaultKind = "server locked"
+	FaultResetBefore    FaultKind = "reset before processing"
+	FaultResetAfter     FaultKind = "reset after processing"
+	FaultLostCreate     FaultKind = "lost create_image answer"
+	FaultActionError    FaultKind = "action ends in error"
+	FaultServerLocked   FaultKind = "server locked"
 )
 
 // AllFaultKinds lists every kind, in a stable order.

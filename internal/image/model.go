@@ -106,3 +106,25 @@ func labelsFrom(ctx context.Context, m types.Map) (map[string]string, diag.Diagn
 	diags := m.ElementsAs(ctx, &out, false)
 	return out, diags
 }
+
+// imageItem is one image as the data sources show it: the shared fields plus the image's name
+// and type, which only the data sources expose as read-only values.
+type imageItem struct {
+	imageFields
+	Name types.String `tfsdk:"name"`
+	Type types.String `tfsdk:"type"`
+}
+
+func imageItemFromAPI(img *hcloud.Image) (imageItem, diag.Diagnostics) {
+	var it imageItem
+	diags := it.fromAPI(img)
+	it.Name = stringOrNull(img.Name)
+	it.Type = types.StringValue(img.Type)
+	return it, diags
+}
+
+// object returns the item as an object of the given attribute types (those of the data
+// sources' schema, see imageItemAttrTypes).
+func (it imageItem) object(ctx context.Context, attrTypes map[string]attr.Type) (types.Object, diag.Diagnostics) {
+	return types.ObjectValueFrom(ctx, attrTypes, it)
+}

@@ -503,7 +503,7 @@ resource "hetzner_image" "other" { server_id = 102 }`
 				ResourceName:  "hetzner_image.other",
 				ImportState:   true,
 				ImportStateId: "selector:env=prod,role=web",
-				ExpectError: regexp.MustCompile(fmt.Sprintf(`Import Selector Must Match One Image(?s:.*)matches 2 snapshots and backups(?s:.*)id %d, snapshot(?s:.*)id %d, snapshot`, ids[1], ids[2])),
+				ExpectError:   regexp.MustCompile(fmt.Sprintf(`Import Selector Must Match One Image(?s:.*)matches 2 snapshots and backups(?s:.*)id %d, snapshot(?s:.*)id %d, snapshot`, ids[1], ids[2])),
 			},
 			{
 				Config:        withOther,
@@ -538,7 +538,7 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 		want   *regexp.Regexp
 	}{
 		{
-			name:   "label key with a leading dash",
+			name: "label key with a leading dash",
 			config: `resource "hetzner_image" "snap" {
   server_id = 101
   labels    = { "-env" = "prod" }
@@ -547,37 +547,37 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 				`label key "-env" must begin and end with a letter or digit and use only letters, digits, "-", "_" and "." between. Rename the label so that it follows the Hetzner Cloud label rules.`),
 		},
 		{
-			name:   "reserved label prefix",
+			name: "reserved label prefix",
 			config: `resource "hetzner_image" "snap" {
   server_id = 101
   labels    = { "hetzner.cloud/owner" = "me" }
 }`,
-			want:   acctest.ExpectDiagnostic("Invalid Label Key", `label key "hetzner.cloud/owner" uses the prefix "hetzner.cloud/", which Hetzner reserves for its own labels.`),
+			want: acctest.ExpectDiagnostic("Invalid Label Key", `label key "hetzner.cloud/owner" uses the prefix "hetzner.cloud/", which Hetzner reserves for its own labels.`),
 		},
 		{
-			name:   "label value with a space",
+			name: "label value with a space",
 			config: `resource "hetzner_image" "snap" {
   server_id = 101
   labels    = { env = "prod db" }
 }`,
-			want:   acctest.ExpectDiagnostic("Invalid Label Value", `label "env" has value "prod db", which must be empty or begin and end with a letter or digit`),
+			want: acctest.ExpectDiagnostic("Invalid Label Value", `label "env" has value "prod db", which must be empty or begin and end with a letter or digit`),
 		},
 		{
-			name:   "unknown type",
+			name: "unknown type",
 			config: `resource "hetzner_image" "snap" {
   server_id = 101
   type      = "system"
 }`,
-			want:   acctest.ExpectDiagnostic("Invalid Attribute Value Match", `Attribute type value must be one of: ["snapshot" "backup"], got: "system"`),
+			want: acctest.ExpectDiagnostic("Invalid Attribute Value Match", `Attribute type value must be one of: ["snapshot" "backup"], got: "system"`),
 		},
 		{
-			name:   "protected backup",
+			name: "protected backup",
 			config: `resource "hetzner_image" "snap" {
   server_id         = 102
   type              = "backup"
   delete_protection = true
 }`,
-			want:   acctest.ExpectDiagnostic("Backups Cannot Be Protected", `The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = "snapshot".`),
+			want: acctest.ExpectDiagnostic("Backups Cannot Be Protected", `The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = "snapshot".`),
 		},
 		{
 			name:   "server id zero",
@@ -585,7 +585,7 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 			want:   acctest.ExpectDiagnostic("Invalid Attribute Value", `Attribute server_id value must be at least 1, got: 0`),
 		},
 		{
-			name:   "timeout that is not a duration",
+			name: "timeout that is not a duration",
 			config: `resource "hetzner_image" "snap" {
   server_id = 101
   timeouts {

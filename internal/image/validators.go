@@ -3,6 +3,8 @@ package image
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -67,5 +69,28 @@ func (selectorValidator) ValidateString(_ context.Context, req validator.StringR
 				"k in (v1,v2) and k notin (v1,v2); every term must hold."
 		}
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Label Selector", detail)
+	}
+}
+
+// imageIDValidator checks that a string is an image id: a positive whole number.
+type imageIDValidator struct{}
+
+var _ validator.String = imageIDValidator{}
+
+func (imageIDValidator) Description(context.Context) string {
+	return "a positive whole number such as `\"12345\"`"
+}
+
+func (v imageIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (imageIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 || strconv.FormatInt(n, 10) != s {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Image ID", fmt.Sprintf(
+			"%q is not an image id: image ids are positive whole numbers such as \"12345\". "+
+				"Use the id attribute of another image, or look the image up by name or label_selector instead.", s))
 	}
 }

@@ -157,7 +157,10 @@ func (p *hetznerProvider) Resources(context.Context) []func() resource.Resource 
 }
 
 func (p *hetznerProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{
+		image.NewImageDataSource,
+		image.NewImagesDataSource,
+	}
 }
 
 func stringOrEnv(v types.String, env string) string {
