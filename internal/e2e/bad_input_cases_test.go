@@ -219,10 +219,93 @@ var importBadInputs = []badInput{
 	},
 }
 
-func TestAccBadInput_providerResourceAndImport(t *testing.T) {
+func imageLookup(attrs string) string { return "data \"hetzner_image\" \"x\" {\n" + attrs + "\n}\n" }
+
+func imagesQuery(attrs string) string { return "data \"hetzner_images\" \"x\" {\n" + attrs + "\n}\n" }
+
+var dataSourceBadInputs = []badInput{
+	{
+		name: "lookup without id, name or selector", config: imageLookup(`type = ["snapshot"]`), phase: "validate",
+		summary: "Missing Image Lookup",
+		detail:  "None of id, name and label_selector is set, so there is no image to look up. Set exactly one of them.",
+	},
+	{
+		name: "lookup by id and name", config: imageLookup("id = \"1001\"\nname = \"ubuntu-24.04\""), phase: "validate",
+		summary: "Conflicting Image Lookups",
+		detail:  "id and name are set, but an image is looked up by exactly one of id, name and label_selector. Keep one of them.",
+	},
+	{
+		name: "lookup selector with an open set", config: imageLookup(`label_selector = "env=prod,role in (web"`), phase: "validate",
+		summary: "Invalid Label Selector",
+		detail:  `label selector "env=prod,role in (web", at character 22: expected "," or ")" in the set of values for "role".`,
+	},
+	{
+		name: "lookup id that is a name", config: imageLookup(`id = "ubuntu-24.04"`), phase: "validate",
+		summary: "Invalid Image ID",
+		detail:  `"ubuntu-24.04" is not an image id: image ids are positive whole numbers such as "12345".`,
+	},
+	{
+		name: "lookup type outside the API's values", config: imageLookup("name = \"debian-12\"\ntype = [\"iso\"]"), phase: "validate",
+		summary: "Invalid Attribute Value Match",
+		detail:  `Attribute type[Value("iso")] value must be one of: ["system" "app" "snapshot" "backup"], got: "iso"`,
+	},
+	{
+		name: "lookup architecture outside the API's values", config: imageLookup("name = \"debian-12\"\narchitecture = \"riscv\""), phase: "validate",
+		summary: "Invalid Attribute Value Match",
+		detail:  `Attribute architecture value must be one of: ["x86" "arm"], got: "riscv"`,
+	},
+	{
+		name: "lookup of an unknown id", config: imageLookup(`id = "999999"`), phase: "plan",
+		summary: "No Image Found",
+		detail:  "No image with id 999999 exists in the project of this token.",
+	},
+	{
+		name: "lookup id excluded by a filter", config: imageLookup("id = \"1001\"\ntype = [\"snapshot\"]"), phase: "plan",
+		summary: "No Image Found",
+		detail:  `Image 1001 exists, but the filters exclude it: type = ["snapshot"] does not include its type "system". Change or remove the filter, or look up another image.`,
+	},
+	{
+		name: "lookup name of two architectures", config: imageLookup(`name = "debian-12"`), phase: "plan",
+		summary: "Image Name Matches Several Architectures",
+		detail:  `The name "debian-12" matches images of the architectures arm (id 1004), x86 (id 1003), and no architecture is set.`,
+	},
+	{
+		name: "lookup of a deprecated name", config: imageLookup(`name = "ubuntu-20.04"`), phase: "plan",
+		summary: "No Image Found",
+		detail:  `No image matches name = "ubuntu-20.04". Deprecated images were not searched.`,
+	},
+	{
+		name: "list sorted by a field the API does not sort by", config: imagesQuery(`sort = ["size:desc"]`), phase: "validate",
+		summary: "Invalid Attribute Value Match",
+		detail:  "Attribute sort[0] must be id, name or created, optionally followed by :asc or :desc, got: size:desc",
+	},
+	{
+		name: "list with sort and most_recent", config: imagesQuery("sort = [\"name\"]\nmost_recent = true"), phase: "validate",
+		summary: "Conflicting Image Order",
+		detail:  "most_recent = true sorts newest first (created:desc, id:desc), and sort asks for another order.",
+	},
+	{
+		name: "list status outside the API's values", config: imagesQuery(`status = ["ready"]`), phase: "validate",
+		summary: "Invalid Attribute Value Match",
+		detail:  `Attribute status[Value("ready")] value must be one of: ["available" "creating" "unavailable"], got: "ready"`,
+	},
+	{
+		name: "list with an empty type set", config: imagesQuery(`type = []`), phase: "validate",
+		summary: "Invalid Attribute Value",
+		detail:  "Attribute type set must contain at least 1 elements, got: 0",
+	},
+	{
+		name: "list selector with an empty term", config: imagesQuery(`label_selector = "env=prod,,role=web"`), phase: "validate",
+		summary: "Invalid Label Selector",
+		detail:  `label selector "env=prod,,role=web", at character 10: expected a label key.`,
+	},
+}
+
+func TestAccBadInput_everyLayerFailsEarlyAndChangesNothing(t *testing.T) {
 	var all []badInput
 	all = append(all, providerBadInputs...)
 	all = append(all, resourceBadInputs...)
 	all = append(all, importBadInputs...)
+	all = append(all, dataSourceBadInputs...)
 	runBadInputs(t, all)
 }
