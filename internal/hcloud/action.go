@@ -3,6 +3,7 @@ package hcloud
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -68,71 +69,78 @@ const actionsPerRequest = 25
 func (c *Client) ListActions(ctx context.Context, ids []int64) ([]Action, error) {
 	var all []Action
 	for chunk := range slices.Chunk(ids, actionsPerRequest) {
-		q := url.Values{}
-		for _, id := range chunk {
-			q.Add("id", strconv.FormatInt(id, 10))
-		}
-		var out struct {
-			Actions []Action `json:"actions"`
-		}
-		if err := c.do(ctx, "GET", "/actions", q, nil, &out); err != nil {
+		actions, err := c.listActionsChunk(ctx, chunk)
+		if err != nil {
 			return nil, err
 		}
-		all = append(all, out.Actions...)
+		all = append(all, actions...)
 	}
 	return all, nil
 }
 
-// WaitForActions polls the given actions until each has ended. It returns the first action's
-// failure as an *ActionError, stops when ctx ends, and calls progress (when not nil) with every
-// state it sees. All running actions are checked in one request per tick; the tick is the
-// client's poll interval or a tenth of the time waited so far, whichever is longer, so a short
-// action is noticed promptly and a long one costs few requests.
+// listActionsChunk is one GET /actions?id=… request for at most actionsPerRequest ids.
+func (c *Client) listActionsChunk(ctx context.Context, ids []int64) ([]Action, error) {
+	q := url.Values{}
+	for _, id := range ids {
+		q.Add("id", strconv.FormatInt(id, 10))
+	}
+	var out struct {
+		Actions []Action `json:"actions"`
+	}
+	if err := c.do(ctx, "GET", "/actions", q, nil, &out); err != nil {
+		return nil, err
+	}
+	return out.Actions, nil
+}
+
+// WaitForActions waits until each of the given actions has ended. It returns the first
+// action's failure as an *ActionError, stops when ctx ends, and calls progress (when not nil)
+// with every state it sees, on the caller's goroutine.
+//
+// The checks are shared: the client's poller asks for the running actions of all concurrent
+// calls in one request per tick, so concurrent waits cost about as much as one. An action is
+// checked at most PollWait(time waited) after its previous check: promptly while it is young,
+// rarely once it has run for long.
 func (c *Client) WaitForActions(ctx context.Context, progress func(Action), actions ...*Action) error {
 	report := func(a Action) {
 		if progress != nil {
 			progress(a)
 		}
 	}
-	var running []int64
+	running := map[int64]bool{}
 	for _, a := range actions {
 		report(*a)
 		if err := a.err(); err != nil {
 			return err
 		}
 		if a.Status == ActionStatusRunning {
-			running = append(running, a.ID)
+			running[a.ID] = true
 		}
 	}
+	if len(running) == 0 {
+		return nil
+	}
 
-	start := c.now()
+	w := c.poller.join(ctx, slices.Sorted(maps.Keys(running)))
+	defer c.poller.leave(w)
 	for len(running) > 0 {
-		if err := c.sleep(ctx, c.PollWait(c.now().Sub(start))); err != nil {
-			return fmt.Errorf("waiting for action(s) %v: %w", running, err)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for action(s) %v: %w", slices.Sorted(maps.Keys(running)), ctx.Err())
+		case <-w.ready:
 		}
-		got, err := c.ListActions(ctx, running)
-		if err != nil {
-			return fmt.Errorf("checking action(s) %v: %w", running, err)
-		}
-		byID := make(map[int64]Action, len(got))
-		for _, a := range got {
-			byID[a.ID] = a
-		}
-		var still []int64
-		for _, id := range running {
-			a, ok := byID[id]
-			if !ok {
-				return fmt.Errorf("action %d is no longer known to the API", id)
+		for _, u := range w.take() {
+			if u.err != nil {
+				return u.err
 			}
-			report(a)
-			if err := a.err(); err != nil {
+			report(u.action)
+			if err := u.action.err(); err != nil {
 				return err
 			}
-			if a.Status == ActionStatusRunning {
-				still = append(still, id)
+			if u.action.Status != ActionStatusRunning {
+				delete(running, u.action.ID)
 			}
 		}
-		running = still
 	}
 	return nil
 }

@@ -66,6 +66,9 @@ type Client struct {
 	now   func() time.Time
 
 	rateLimit atomic.Pointer[RateLimit]
+	budget    budget
+	paced     atomic.Int64 // requests that waited for the budget, for tests
+	poller    poller
 }
 
 // RateLimit is what the API said about the request budget in its last answer.
@@ -86,6 +89,7 @@ func New(opts Options) *Client {
 		sleep:        sleepContext,
 		now:          time.Now,
 	}
+	c.poller.c = c
 	if c.endpoint == "" {
 		c.endpoint = DefaultEndpoint
 	}
@@ -181,6 +185,16 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		req.Header.Set("Content-Type", "application/json")
 	}
 
+	// Only the first attempt is paced: retries already wait, after a 429 as long as the API
+	// asks, and their answers keep the estimate current.
+	wait := c.budget.reserve(c.now())
+	defer c.budget.release()
+	if wait > 0 {
+		c.paced.Add(1)
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
+		}
+	}
 	resp, err := c.http.Do(req)
 	if resp != nil {
 		defer resp.Body.Close()
@@ -340,7 +354,14 @@ func (c *Client) rememberRateLimit(h http.Header) {
 	if err1 != nil || err2 != nil || err3 != nil {
 		return
 	}
-	c.rateLimit.Store(&RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)})
+	rl := RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}
+	c.rateLimit.Store(&rl)
+	now := c.now()
+	served, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		served = now
+	}
+	c.budget.observe(rl, served, now)
 }
 
 // backoff waits out a rate limit as the API asks (Retry-After, or the time one request takes

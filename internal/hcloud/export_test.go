@@ -1,0 +1,21 @@
+package hcloud
+
+// PollLoops returns how many poll loops the client has started.
+func PollLoops(c *Client) int64 { return c.poller.started.Load() }
+
+// WaitPollLoopsExited blocks until every poll loop the client started has exited.
+func WaitPollLoopsExited(c *Client) { c.poller.loops.Wait() }
+
+// PacedRequests returns how many requests waited for the request budget to refill.
+func PacedRequests(c *Client) int64 { return c.paced.Load() }
+
+// DisablePacing makes the client send every request at once, whatever the budget, to measure
+// what pacing saves.
+func DisablePacing(c *Client) {
+	c.budget.mu.Lock()
+	defer c.budget.mu.Unlock()
+	c.budget.disabled = true
+}
+
+// PickDue exposes the poller's choice of the actions to check in one tick.
+var PickDue = pickDue
