@@ -26,6 +26,8 @@ type Deps struct {
 
 	mu      sync.Mutex
 	claimed map[int64]bool
+
+	refresh refresher
 }
 
 // NewDeps returns the shared dependencies for a configured client.
@@ -223,6 +225,7 @@ func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, 
 				"backups. Read it with the hetzner_image data source instead.", id, img.Name, strings.ToLower(kind))
 	}
 	d.claim(img.ID)
+	d.remember(img)
 	return img, "", ""
 }
 

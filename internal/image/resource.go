@@ -287,7 +287,7 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	img, err := r.deps.Client.GetImage(ctx, state.imageID())
+	img, err := r.deps.readImage(ctx, state.imageID())
 	if hcloud.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Image Deleted Outside Terraform", fmt.Sprintf(
 			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+

@@ -1,0 +1,62 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+)
+
+// These tests pin request counts that do not depend on timing: what one Terraform command
+// costs in API requests.
+
+func TestAccRequests_importFetchesTheImageOnce(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, emulator.Options{})
+	img := addSnapshots(emu, 1)[0]
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(`resource "hetzner_image" "x" { server_id = 101 }`)
+	emu.ResetRequests()
+	if out, err := w.run("import", "hetzner_image.x", fmt.Sprint(img)); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	// ImportState reads the image; the Read that Terraform makes right after reuses it.
+	if got := emu.Requests(); len(got) != 1 || got["GET /v1/images/{id}"] != 1 {
+		t.Errorf("import cost %v, want exactly one GET /v1/images/{id}", got)
+	}
+}
+
+func TestAccRequests_refreshOfManyImagesListsThemOnce(t *testing.T) {
+	for _, n := range []int{5, 20, 120} {
+		t.Run(fmt.Sprint(n, " images"), func(t *testing.T) {
+			t.Parallel()
+			emu, endpoint := emulatortest.Start(t, emulator.Options{})
+			ids := addSnapshots(emu, n)
+			w := newWorkspace(t, endpoint, emulatortest.Token)
+			var hcl strings.Builder
+			for i, id := range ids {
+				fmt.Fprintf(&hcl, "import {\n  to = hetzner_image.s%d\n  id = \"%d\"\n}\n"+
+					"resource \"hetzner_image\" \"s%d\" {\n  server_id   = 101\n  description = \"bench %d\"\n  labels      = { bench = \"yes\" }\n}\n", i, id, i, i)
+			}
+			w.write(hcl.String())
+			if out, err := w.run("apply", "-auto-approve"); err != nil {
+				t.Fatalf("import: %v\n%s", err, out)
+			}
+			emu.ResetRequests()
+			if out, err := w.run("plan", "-detailed-exitcode"); err != nil {
+				t.Fatalf("plan: %v\n%s", err, out)
+			}
+			// Small refreshes keep one GET per image; from the eighth Read on, one list of
+			// the project's snapshots and backups (50 a page) answers the rest.
+			wantGets, wantLists := n, 0
+			if n >= 8 {
+				wantGets, wantLists = 7, (n+49)/50
+			}
+			got := emu.Requests()
+			if got["GET /v1/images/{id}"] != wantGets || got["GET /v1/images"] != wantLists || emu.TotalRequests() != wantGets+wantLists {
+				t.Errorf("refreshing %d images cost %v, want %d GETs and %d list pages", n, got, wantGets, wantLists)
+			}
+		})
+	}
+}
