@@ -60,3 +60,29 @@ func TestAccRequests_refreshOfManyImagesListsThemOnce(t *testing.T) {
 		})
 	}
 }
+
+func TestAccReadWarnsWhenTheImageWasDeletedOutsideTerraform(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(`resource "hetzner_image" "x" { server_id = 101 }`)
+	if out, err := w.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	id := w.managedImages()["hetzner_image.x"].ID
+	for _, img := range emu.Images() {
+		if img.Type == "snapshot" {
+			emu.RemoveImage(img.ID)
+		}
+	}
+	out, err := w.run("plan")
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, out)
+	}
+	want := "Image " + id + " no longer exists in Hetzner Cloud, so it was removed from the Terraform state; " +
+		"the next apply creates it again if the configuration still declares it."
+	flat := oneLine(out)
+	if !strings.Contains(flat, "Warning: Image Deleted Outside Terraform") || !strings.Contains(flat, want) ||
+		!strings.Contains(flat, "hetzner_image.x will be created") {
+		t.Errorf("the plan does not warn and re-create:\n%s", out)
+	}
+}
