@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -276,9 +277,11 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, ctx.Err()
 	}
 	if err != nil {
-		var certErr *x509.UnknownAuthorityError
+		// A certificate that does not verify will not verify on the next attempt either.
+		var verifyErr *tls.CertificateVerificationError
+		var authorityErr x509.UnknownAuthorityError
 		var hostErr x509.HostnameError
-		if errors.As(err, &certErr) || errors.As(err, &hostErr) {
+		if errors.As(err, &verifyErr) || errors.As(err, &authorityErr) || errors.As(err, &hostErr) {
 			return false, err
 		}
 		if st.idempotent || !st.wrote.Load() {

@@ -2,10 +2,12 @@ package hcloud_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -395,5 +397,25 @@ func TestRequests_carryTokenUserAgentAndNoSecretInLogs(t *testing.T) {
 		if strings.Contains(l, emulatortest.Token) {
 			t.Error("a log line shows the token")
 		}
+	}
+}
+
+func TestTLS_anUntrustedCertificateIsRefusedNotRetried(t *testing.T) {
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewTLSServer(emu) // a self-signed certificate that nothing trusts
+	defer srv.Close()
+	attempts := 0
+	c := hcloud.New(hcloud.Options{Endpoint: srv.URL + "/v1", Token: emulatortest.Token, RetryWaitMin: time.Millisecond,
+		Log: func(context.Context, string, map[string]any) { attempts++ }})
+	_, err := c.GetImage(context.Background(), emulator.SeedImageUbuntu2404)
+	if attempts != 1 {
+		t.Errorf("%d attempts, want 1: a certificate that does not verify is not retried", attempts)
+	}
+	var unknownAuthority x509.UnknownAuthorityError
+	if !errors.As(err, &unknownAuthority) {
+		t.Fatalf("err = %v, want the certificate refused", err)
+	}
+	if n := emu.TotalRequests(); n != 0 {
+		t.Errorf("the emulator answered %d requests through an untrusted connection", n)
 	}
 }
