@@ -191,7 +191,7 @@ func TestBenchmarkTable(t *testing.T) {
 	for _, r := range rows {
 		detection := "—"
 		if r.detection > 0 {
-			detection = r.detection.Round(10 * time.Millisecond).String()
+			detection = r.detection.Round(time.Millisecond).String()
 		}
 		fmt.Fprintf(&out, "| %s | %d | %d | %d | %s | %s |\n", r.scenario, r.requests, r.polls, r.tooMany, detection, r.wall.Round(100*time.Millisecond))
 	}
