@@ -1,5 +1,6 @@
-# The demo configuration: snapshots of two servers of the local emulator.
-# scripts/demo.sh runs it; HCLOUD_TOKEN and HCLOUD_ENDPOINT come from the environment.
+# The demo configuration: snapshots of two servers of the local emulator, read back through
+# hetzner_images. scripts/demo.sh runs it; HCLOUD_TOKEN and HCLOUD_ENDPOINT come from the
+# environment, as they do for the official hcloud provider.
 terraform {
   required_providers {
     hetzner = {
@@ -10,21 +11,16 @@ terraform {
 
 provider "hetzner" {}
 
-variable "web_server_id" {
-  description = "Server to snapshot (web-1 in the emulator's seed data)."
-  type        = number
-  default     = 101
-}
-
-variable "db_server_id" {
-  description = "Server with backups enabled (db-1 in the emulator's seed data)."
-  type        = number
-  default     = 102
+variable "protect_web" {
+  description = "Protect the web snapshot from deletion."
+  type        = bool
+  default     = true
 }
 
 resource "hetzner_image" "web" {
-  server_id   = var.web_server_id
-  description = "web-1 before the upgrade"
+  server_id         = 101 # web-1 in the emulator's seed data
+  description       = "web-1 before the upgrade"
+  delete_protection = var.protect_web
   labels = {
     env  = "demo"
     role = "web"
@@ -32,7 +28,7 @@ resource "hetzner_image" "web" {
 }
 
 resource "hetzner_image" "db" {
-  server_id   = var.db_server_id
+  server_id   = 102 # db-1
   description = "db-1 nightly"
   labels = {
     env  = "demo"
@@ -40,10 +36,22 @@ resource "hetzner_image" "db" {
   }
 }
 
+# Every image labelled env=demo, newest first, read after the snapshots exist.
+data "hetzner_images" "demo" {
+  label_selector = "env=demo"
+  most_recent    = true
+  depends_on     = [hetzner_image.web, hetzner_image.db]
+}
+
 output "snapshots" {
-  description = "The snapshots, by role."
+  description = "The managed snapshots."
   value = {
     for name, img in { web = hetzner_image.web, db = hetzner_image.db } :
-    name => "id ${img.id}, ${img.status}, ${img.image_size} GB of ${img.disk_size} GB disk, ${img.architecture}, from ${img.created_from.name}"
+    name => "id ${img.id}: ${img.status}, ${img.image_size} GB of a ${img.disk_size} GB disk, from ${img.created_from.name}, protected ${img.delete_protection}"
   }
+}
+
+output "demo_images" {
+  description = "What hetzner_images finds with label_selector env=demo."
+  value       = [for img in data.hetzner_images.demo.images : "${img.id} ${img.type} \"${img.description}\""]
 }
