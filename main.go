@@ -1,3 +1,5 @@
+// Command terraform-provider-hetzner serves the hetzner provider to Terraform and OpenTofu
+// (plugin protocol 6).
 package main
 
 import (
