@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -80,7 +81,7 @@ func start(t *testing.T, args ...string) (firstLine string, cmd *exec.Cmd, stdou
 	if err != nil {
 		t.Fatalf("build: %v", err)
 	}
-	cmd = exec.Command(bin, args...)
+	cmd = exec.CommandContext(context.Background(), bin, args...)
 	stdout, stderr = newLockedBuffer(), newLockedBuffer()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
@@ -108,7 +109,7 @@ func TestCommand_printsEndpointThenServesUntilSIGTERM(t *testing.T) {
 	}
 	endpoint := m[1]
 
-	req, _ := http.NewRequest("GET", endpoint+"/images?name=debian-12", nil)
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, endpoint+"/images?name=debian-12", nil)
 	req.Header.Set("Authorization", "Bearer test-token")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -120,8 +121,8 @@ func TestCommand_printsEndpointThenServesUntilSIGTERM(t *testing.T) {
 		} `json:"images"`
 	}
 	err = json.NewDecoder(resp.Body).Decode(&body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || len(body.Images) != 2 {
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || len(body.Images) != 2 {
 		t.Fatalf("GET /images = %d %+v %v", resp.StatusCode, body, err)
 	}
 

@@ -17,13 +17,12 @@ import (
 // benchRow is one line of the benchmark table. Counts come from the emulator's accounting and
 // are the headline; seconds are indicative on a shared machine.
 type benchRow struct {
-	scenario   string
-	requests   int
-	polls      int           // GET /v1/actions
-	tooMany    int           // 429 answers the emulator gave
-	wall       time.Duration // of the measured command
-	detection  time.Duration // worst delay from an action's end to the provider seeing it; 0 = none
-	actionTime time.Duration
+	scenario  string
+	requests  int
+	polls     int           // GET /v1/actions
+	tooMany   int           // 429 answers the emulator gave
+	wall      time.Duration // of the measured command
+	detection time.Duration // worst delay from an action's end to the provider seeing it; 0 = none
 }
 
 // detector measures how late the provider notices finished create_image actions: the emulator

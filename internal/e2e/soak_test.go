@@ -36,7 +36,7 @@ func TestSoak(t *testing.T) {
 	if target == 0 {
 		t.Skip("set SOAK_FAULTS to the number of faults to inject (make soak FAULTS=200)")
 	}
-	seed := uint64(envInt(t, "SOAK_SEED", 1))
+	seed := uint64(envInt(t, "SOAK_SEED", 1)) //nolint:gosec // G115: envInt refuses negative numbers
 	rate := 0.2
 	if s := os.Getenv("SOAK_RATE"); s != "" {
 		var err error

@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -33,8 +34,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-hetzner"),
+	defer func() { _ = os.RemoveAll(dir) }()
+	build := exec.CommandContext(context.Background(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-hetzner"),
 		"github.com/tf-hetzner/terraform-provider-hetzner")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
@@ -110,7 +111,7 @@ func (w *workspace) run(args ...string) (string, error) {
 func (w *workspace) runEnv(extra []string, args ...string) (string, error) {
 	w.t.Helper()
 	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
-	cmd := exec.Command(w.cli, args...)
+	cmd := exec.CommandContext(context.Background(), w.cli, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(slicesClone(w.env), extra...)
 	var out bytes.Buffer
@@ -122,7 +123,7 @@ func (w *workspace) runEnv(extra []string, args ...string) (string, error) {
 // state returns the current state as the CLI shows it.
 func (w *workspace) state() *tfjson.State {
 	w.t.Helper()
-	cmd := exec.Command(w.cli, "show", "-json")
+	cmd := exec.CommandContext(context.Background(), w.cli, "show", "-json")
 	cmd.Dir = w.dir
 	cmd.Env = w.env
 	raw, err := cmd.Output()

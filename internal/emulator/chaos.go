@@ -62,7 +62,9 @@ func (e *Emulator) SetChaos(c Chaos) {
 	if c.LockFor <= 0 {
 		c.LockFor = 2 * time.Second
 	}
-	e.chaos = &chaosState{Chaos: c, rng: rand.New(rand.NewPCG(c.Seed, 0x5eed)), counts: map[FaultKind]int{}}
+	// A seeded, reproducible generator is the point here: the same seed gives the same faults.
+	rng := rand.New(rand.NewPCG(c.Seed, 0x5eed)) //nolint:gosec // G404: not for secrets
+	e.chaos = &chaosState{Chaos: c, rng: rng, counts: map[FaultKind]int{}}
 }
 
 // ChaosCounts returns how many faults of each kind were injected so far.

@@ -12,13 +12,13 @@ func TestChaos_injectsOnlyTheChosenKindsAtTheRate(t *testing.T) {
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	for range 5 {
-		req, _ := http.NewRequest("GET", srv.URL+"/v1/images/1001", nil)
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v1/images/1001", nil)
 		req.Header.Set("Authorization", "Bearer "+testToken)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusConflict {
 			t.Fatalf("status %d, want 409", resp.StatusCode)
 		}
@@ -35,11 +35,11 @@ func TestChaos_sameSeedSameFaults(t *testing.T) {
 		srv := httptest.NewServer(e)
 		defer srv.Close()
 		for range 200 {
-			req, _ := http.NewRequest("GET", srv.URL+"/v1/images", nil)
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v1/images", nil)
 			req.Header.Set("Authorization", "Bearer "+testToken)
 			tr := &http.Transport{DisableKeepAlives: true}
 			if resp, err := (&http.Client{Transport: tr}).Do(req); err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 			}
 		}
 		return e.ChaosCounts()

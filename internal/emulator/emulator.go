@@ -257,10 +257,10 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 		f = e.chaosFault(r.Method, template, params, now)
 	}
 	if f != nil {
-		switch {
-		case f.Drop == DropBeforeProcessing:
+		switch f.Drop {
+		case DropBeforeProcessing:
 			return finish(reply{header: http.Header{}}, DropBeforeProcessing)
-		case f.Drop == DropAfterProcessing:
+		case DropAfterProcessing:
 			drop = DropAfterProcessing
 		default:
 			rep := f.reply()

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -86,7 +87,7 @@ func (h *harness) send(method, path, body, authorization string) (result, error)
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	req, err := http.NewRequestWithContext(context.Background(), method, h.srv.URL+path, rd)
 	if err != nil {
 		return result{}, err
 	}
@@ -100,7 +101,7 @@ func (h *harness) send(method, path, body, authorization string) (result, error)
 	if err != nil {
 		return result{}, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return result{}, err

@@ -198,7 +198,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	resp, err := c.http.Do(req)
 	if resp != nil {
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 	}
 	if err != nil {
 		var unknown *outcomeUnknownError
@@ -315,7 +315,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 // errorCode peeks at the API error code of a response and leaves the body readable.
 func errorCode(resp *http.Response) string {
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	if err != nil || !isJSON(resp.Header) {
 		return ""
@@ -373,14 +373,14 @@ func (c *Client) rememberRateLimit(h http.Header) {
 func (c *Client) backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
 	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
 		if d, ok := rateLimitWait(resp.Header, c.now()); ok {
-			return d + rand.N(d/4+100*time.Millisecond)
+			return d + rand.N(d/4+100*time.Millisecond) //nolint:gosec // G404: jitter, not a secret
 		}
 	}
 	d := minWait << min(attemptNum, 20)
 	if d <= 0 || d > maxWait {
 		d = maxWait
 	}
-	return d/2 + rand.N(d/2+1)
+	return d/2 + rand.N(d/2+1) //nolint:gosec // G404: jitter, not a secret
 }
 
 func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {

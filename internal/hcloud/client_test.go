@@ -353,12 +353,12 @@ func TestRateLimit_waitsAsTheAPIAsks(t *testing.T) {
 }
 
 func TestTransportFailure_isNotAnAPIErrorAndHidesTheToken(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close() // nothing listens here any more
+	_ = l.Close() // nothing listens here any more
 	c := hcloud.New(hcloud.Options{Endpoint: "http://" + addr + "/v1", Token: emulatortest.Token, Retries: -1})
 	_, err = c.GetImage(context.Background(), 1)
 	var apiErr *hcloud.APIError

@@ -68,12 +68,12 @@ func (d *Deps) createImage(ctx context.Context, serverID int64, opts hcloud.Crea
 			wait := d.Client.PollWait(time.Since(start))
 			tflog.Info(ctx, "server is busy, trying again", map[string]any{"server_id": serverID, "wait": wait.String()})
 			if serr := d.Client.Sleep(ctx, wait); serr != nil {
-				return nil, nil, fmt.Errorf("%w (gave up waiting: %v)", err, serr)
+				return nil, nil, fmt.Errorf("%w (gave up waiting: %w)", err, serr)
 			}
 		case hcloud.IsOutcomeUnknown(err):
 			found, ferr := d.findLostImage(ctx, serverID, opts, requested)
 			if ferr != nil {
-				return nil, nil, fmt.Errorf("%w; looking for the image it may have made also failed: %v", err, ferr)
+				return nil, nil, fmt.Errorf("%w; looking for the image it may have made also failed: %w", err, ferr)
 			}
 			if found != nil {
 				tflog.Warn(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
@@ -169,7 +169,7 @@ func (d *Deps) deleteImage(ctx context.Context, id int64) error {
 			return err
 		}
 		if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
-			return fmt.Errorf("%w (gave up waiting: %v)", err, serr)
+			return fmt.Errorf("%w (gave up waiting: %w)", err, serr)
 		}
 	}
 }

@@ -33,7 +33,7 @@ func emulatorImage(env *acctest.Env, address string, check func(emulator.Image) 
 		}
 		id, err := strconv.ParseInt(rs.Primary.ID, 10, 64)
 		if err != nil {
-			return fmt.Errorf("%s has id %q: %v", address, rs.Primary.ID, err)
+			return fmt.Errorf("%s has id %q: %w", address, rs.Primary.ID, err)
 		}
 		img, ok := env.Emulator.Image(id)
 		if !ok {

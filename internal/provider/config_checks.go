@@ -79,11 +79,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// durationHint follows a parseDuration error in a diagnostic.
+const durationHint = `. Write a number with a unit, such as "500ms", "2s" or "1m".`
+
 func parseDuration(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q is not a positive duration. Write a number with a unit, such as "+
-			"\"500ms\", \"2s\" or \"1m\".", s)
+		return 0, fmt.Errorf("%q is not a positive duration", s)
 	}
 	return d, nil
 }
@@ -133,6 +135,6 @@ func (durationValidator) ValidateString(_ context.Context, req validator.StringR
 		return
 	}
 	if _, err := parseDuration(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Poll Interval", err.Error())
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Poll Interval", err.Error()+durationHint)
 	}
 }

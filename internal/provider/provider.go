@@ -122,7 +122,7 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 	if !config.PollInterval.IsNull() {
 		d, err := parseDuration(config.PollInterval.ValueString())
 		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("poll_interval"), "Invalid Poll Interval", err.Error())
+			resp.Diagnostics.AddAttributeError(path.Root("poll_interval"), "Invalid Poll Interval", err.Error()+durationHint)
 		}
 		pollInterval = d
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // Token is accepted by the emulator (it has the shape of a real token) and worthless elsewhere.
-const Token = "acctestTOKENacctestTOKENacctestTOKENacctestTOKENacctestTOKEN0000"
+const Token = "acctestTOKENacctestTOKENacctestTOKENacctestTOKENacctestTOKEN0000" //nolint:gosec // G101: a test fixture
 
 var (
 	loadSpec  sync.Once

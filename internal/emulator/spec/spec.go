@@ -110,7 +110,7 @@ var schemaOpts = []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDe
 func (v *Validator) CheckResponse(r *http.Request, status int, header http.Header, body []byte) error {
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
-		return fmt.Errorf("%s %s -> %d: no operation in spec: %v", r.Method, r.URL.Path, status, err)
+		return fmt.Errorf("%s %s -> %d: no operation in spec: %w", r.Method, r.URL.Path, status, err)
 	}
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%s %s -> %d (%s): %s", r.Method, r.URL.Path, status, route.Operation.OperationID, fmt.Sprintf(format, args...))
@@ -159,7 +159,7 @@ func (v *Validator) checkErrorBody(header http.Header, body []byte) error {
 	}
 	var value any
 	if err := json.Unmarshal(body, &value); err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
+		return fmt.Errorf("invalid JSON: %w", err)
 	}
 	opts := append([]openapi3.SchemaValidationOption{openapi3.VisitAsResponse(), openapi3.MultiErrors()}, schemaOpts...)
 	if err := v.errorRes.VisitJSON(value, opts...); err != nil {
@@ -174,7 +174,7 @@ func (v *Validator) checkErrorBody(header http.Header, body []byte) error {
 func (v *Validator) CheckRequest(r *http.Request, body []byte) error {
 	route, params, err := v.router.FindRoute(r)
 	if err != nil {
-		return fmt.Errorf("%s %s: no operation in spec: %v", r.Method, r.URL.Path, err)
+		return fmt.Errorf("%s %s: no operation in spec: %w", r.Method, r.URL.Path, err)
 	}
 	req := r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(body))

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -81,7 +82,7 @@ func mustLoad(t *testing.T) *Validator {
 }
 
 func req(method, path string) *http.Request {
-	return httptest.NewRequest(method, base+path, nil)
+	return httptest.NewRequestWithContext(context.Background(), method, base+path, nil)
 }
 
 func TestRouting(t *testing.T) {

@@ -32,7 +32,7 @@ func main() {
 }
 
 func run(in, out, commit string) error {
-	src, err := os.ReadFile(in)
+	src, err := os.ReadFile(in) //nolint:gosec // G304: reading the file named on the command line is the point
 	if err != nil {
 		return err
 	}
@@ -49,5 +49,5 @@ func run(in, out, commit string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, data, 0o644)
+	return os.WriteFile(out, data, 0o644) //nolint:gosec // G306: a checked-in source file, readable by all like the rest of the tree
 }
