@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestAccounting_countsByRouteTemplate(t *testing.T) {
+func TestRequestAccounting_countsByRouteTemplate(t *testing.T) {
 	h := newHarness(t, Options{})
 	h.do("GET", "/v1/images", "")
 	h.do("GET", "/v1/images?type=system", "")
