@@ -254,3 +254,19 @@ func TestPickDue_checksEveryDueActionAndFillsTheRequests(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitForActions_keepsWaitingThroughAFailedPoll(t *testing.T) {
+	c, emu := newClient(t, emulator.Options{ActionDuration: 100 * time.Millisecond})
+	actions := startSnapshots(t, c, emu, 3)
+	// More 503s than the client retries: the first poll fails for good, a later one succeeds.
+	emu.FailNext(emulator.Fault{Method: "GET", Path: "/v1/actions", Count: 8, Status: 503, Code: "unavailable"})
+	for i, err := range waitEach(c, background(len(actions)), actions) {
+		if err != nil {
+			t.Errorf("wait %d: %v, want success once the API answers again", i, err)
+		}
+	}
+	if n := emu.RequestCount("GET", "/v1/actions"); n < 9 {
+		t.Errorf("%d polling requests, want the 8 failed ones and at least one more", n)
+	}
+	requirePollLoopsExited(t, c)
+}

@@ -220,18 +220,23 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
-		return decodeError(resp, data)
+		return c.decodeError(resp, data)
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decoding the answer: %w", method, path, err)
+		err = fmt.Errorf("decoding the answer: %w", err)
+		if !st.idempotent {
+			// The API did it, but we cannot tell what it made.
+			return &outcomeUnknownError{op: method + " " + path, cause: err}
+		}
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return nil
 }
 
-func decodeError(resp *http.Response, data []byte) error {
+func (c *Client) decodeError(resp *http.Response, data []byte) error {
 	var body struct {
 		Error *struct {
 			Code    string `json:"code"`
@@ -255,7 +260,11 @@ func decodeError(resp *http.Response, data []byte) error {
 		return e
 	}
 	const keep = 200
+	// A proxy's error page might echo the request's headers: never quote the token.
 	text := strings.TrimSpace(string(data))
+	if c.token != "" {
+		text = strings.ReplaceAll(text, c.token, "[token]")
+	}
 	if len(text) > keep {
 		text = text[:keep] + "…"
 	}
@@ -274,6 +283,10 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	st := attemptFrom(ctx)
 	c.logAttempt(ctx, st, resp, err)
 	if ctx.Err() != nil {
+		if !st.idempotent && st.wrote.Load() {
+			// Cancelled (a timeout, Ctrl-C) after the request went out: it may have been done.
+			return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: ctx.Err()}
+		}
 		return false, ctx.Err()
 	}
 	if err != nil {

@@ -419,3 +419,17 @@ func TestTLS_anUntrustedCertificateIsRefusedNotRetried(t *testing.T) {
 		t.Errorf("the emulator answered %d requests through an untrusted connection", n)
 	}
 }
+
+func TestErrorPage_neverQuotesTheToken(t *testing.T) {
+	c, emu := newClient(t, emulator.Options{})
+	emu.FailNext(emulator.Fault{Method: "GET", Path: "/v1/images/{id}", Count: 10, Status: http.StatusForbidden,
+		RawBody: "<html>denied: Authorization: Bearer " + emulatortest.Token + "</html>"})
+	err := getSeeded(c)
+	var statusErr *hcloud.StatusError
+	if !errors.As(err, &statusErr) || statusErr.StatusCode != http.StatusForbidden {
+		t.Fatalf("err = %v, want the 403 page", err)
+	}
+	if strings.Contains(err.Error(), emulatortest.Token) || !strings.Contains(err.Error(), "[token]") {
+		t.Errorf("the error quotes the token or does not say it was removed: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package hcloud
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -217,10 +218,11 @@ func pickDue(due map[int64]time.Time, now time.Time) [][]int64 {
 }
 
 // deliver hands the answer to one request to every waiter with an action in it, and schedules
-// each action still running. A failed request (after the client's own retries) is returned to
-// those waiters rather than tried again on the next tick: the retries already covered what is
-// worth retrying (429, 5xx, dropped connections), and what is left (401, a bad request) would
-// only fail again, slowly.
+// each action still running. A request that failed for a passing reason (the network, a 5xx,
+// a rate limit), even after the client's own retries, is simply tried again on a later tick:
+// the actions still run, and failing every wait on a network blip would taint every image
+// being written. Only an answer that will not change (401, a bad request) ends the waits; each
+// waiter's own context bounds how long it waits.
 func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err error, sent time.Time) {
 	byID := make(map[int64]Action, len(actions))
 	for _, a := range actions {
@@ -233,6 +235,7 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 	if ctx.Err() != nil {
 		return
 	}
+	retry := err != nil && transient(err)
 	for w := range p.waiters {
 		var ups []actionUpdate
 		var mine []int64
@@ -243,6 +246,8 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 			mine = append(mine, id)
 			a, found := byID[id]
 			switch {
+			case retry:
+				w.pending[id] = sent.Add(p.c.PollWait(sent.Sub(w.since)))
 			case err != nil:
 				delete(w.pending, id)
 			case !found:
@@ -256,11 +261,24 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 				delete(w.pending, id)
 			}
 		}
-		if err != nil && len(mine) > 0 {
+		if err != nil && !retry && len(mine) > 0 {
 			ups = []actionUpdate{{err: fmt.Errorf("checking action(s) %v: %w", mine, err)}}
 		}
 		if len(ups) > 0 {
 			w.push(ups)
 		}
 	}
+}
+
+// transient reports whether a failed request may well succeed if simply sent again later.
+func transient(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 || apiErr.Code == CodeRateLimitExceeded || apiErr.Code == CodeConflict
+	}
+	var statusErr *StatusError
+	if errors.As(err, &statusErr) {
+		return statusErr.StatusCode >= 500
+	}
+	return true // a transport failure: the network, not the request
 }

@@ -26,6 +26,7 @@ type Deps struct {
 
 	mu      sync.Mutex
 	claimed map[int64]bool
+	servers map[int64]*sync.Mutex // one create request per server at a time, see createClaimed
 
 	refresh refresher
 }
@@ -53,47 +54,88 @@ const clockSkew = 2 * time.Second
 
 // createImage creates an image of a server. A busy server (locked, or a conflict) is tried
 // again until ctx ends, so many images of one server in one apply all succeed. When the
-// answer to the create request is lost, it looks for the image the request made and adopts
-// it; only when there is none does it create again. The action is nil for an adopted image.
+// answer to a create request is lost, the request may have made an image: from then on, before
+// every new request, it looks for that image and adopts it, and creates again only when there
+// is none. The action is nil for an adopted image.
 func (d *Deps) createImage(ctx context.Context, serverID int64, opts hcloud.CreateImageOpts) (*hcloud.Image, *hcloud.Action, error) {
 	start := time.Now()
+	var lostSince time.Time // when the first request with a lost answer was sent
 	for {
+		if !lostSince.IsZero() {
+			found, err := d.findLostImage(ctx, serverID, opts, lostSince)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%w: the answer to an earlier create request was lost, "+
+					"and looking for the image it may have made failed: %w", hcloud.ErrOutcomeUnknown, err)
+			}
+			if found != nil {
+				tflog.Warn(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
+				return found, nil, nil
+			}
+		}
 		requested := time.Now()
-		img, action, err := d.Client.CreateImage(ctx, serverID, opts)
+		img, action, err := d.createClaimed(ctx, serverID, opts)
 		switch {
 		case err == nil:
-			d.claim(img.ID)
 			return img, action, nil
 		case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+			// After a lost answer, a busy server may be busy with our own image: the search
+			// at the top of the loop finds it once it is listed.
 			wait := d.Client.PollWait(time.Since(start))
 			tflog.Info(ctx, "server is busy, trying again", map[string]any{"server_id": serverID, "wait": wait.String()})
 			if serr := d.Client.Sleep(ctx, wait); serr != nil {
 				return nil, nil, fmt.Errorf("%w (gave up waiting: %w)", err, serr)
 			}
 		case hcloud.IsOutcomeUnknown(err):
-			found, ferr := d.findLostImage(ctx, serverID, opts, requested)
-			if ferr != nil {
-				return nil, nil, fmt.Errorf("%w; looking for the image it may have made also failed: %w", err, ferr)
+			if lostSince.IsZero() {
+				lostSince = requested
 			}
-			if found != nil {
-				tflog.Warn(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
-				return found, nil, nil
+			tflog.Warn(ctx, "the answer to create_image was lost; looking for the image before trying again", map[string]any{"server_id": serverID})
+			// Give the API a moment to list what the request made.
+			if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
+				return nil, nil, err
 			}
-			tflog.Warn(ctx, "the answer to create_image was lost and no image was made; creating again", map[string]any{"server_id": serverID})
 		default:
 			return nil, nil, err
 		}
 	}
 }
 
-// findLostImage looks for an image that matches a create request sent at `requested` and that
-// no resource of this process owns yet, and claims it.
+// createClaimed sends one create request and claims the image it makes. Requests for one
+// server are sent one at a time within this process, so that a search for a lost image never
+// meets a sibling's image whose answer is still on its way (the API writes one image of a
+// server at a time anyway).
+func (d *Deps) createClaimed(ctx context.Context, serverID int64, opts hcloud.CreateImageOpts) (*hcloud.Image, *hcloud.Action, error) {
+	mu := d.serverLock(serverID)
+	mu.Lock()
+	defer mu.Unlock()
+	img, action, err := d.Client.CreateImage(ctx, serverID, opts)
+	if err == nil {
+		d.claim(img.ID)
+	}
+	return img, action, err
+}
+
+func (d *Deps) serverLock(serverID int64) *sync.Mutex {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.servers == nil {
+		d.servers = map[int64]*sync.Mutex{}
+	}
+	if d.servers[serverID] == nil {
+		d.servers[serverID] = &sync.Mutex{}
+	}
+	return d.servers[serverID]
+}
+
+// findLostImage looks for an image that matches a create request sent at or after `requested`
+// and that no resource of this process owns yet, and claims it.
 func (d *Deps) findLostImage(ctx context.Context, serverID int64, opts hcloud.CreateImageOpts, requested time.Time) (*hcloud.Image, error) {
+	mu := d.serverLock(serverID)
+	mu.Lock()
+	defer mu.Unlock()
 	typ := cmp.Or(opts.Type, hcloud.ImageTypeSnapshot)
 	list := hcloud.ImageListOpts{Types: []string{typ}, Sort: []string{"created:asc", "id:asc"}}
-	if len(opts.Labels) > 0 {
-		list.LabelSelector = selectorFor(opts.Labels)
-	}
+	list.LabelSelector = selectorFor(opts.Labels)
 	images, err := d.Client.AllImages(ctx, list)
 	if err != nil {
 		return nil, err
@@ -113,11 +155,15 @@ func (d *Deps) findLostImage(ctx context.Context, serverID int64, opts hcloud.Cr
 	return nil, nil
 }
 
-// selectorFor builds the selector that matches exactly the given labels' pairs.
+// selectorFor builds a selector that narrows a list to images with the given labels. Pairs
+// with an empty value are left out (how the API parses "k==" is not documented); the caller
+// compares the labels exactly anyway.
 func selectorFor(set map[string]string) string {
 	terms := make([]string, 0, len(set))
 	for _, k := range slices.Sorted(maps.Keys(set)) {
-		terms = append(terms, k+"=="+set[k])
+		if set[k] != "" {
+			terms = append(terms, k+"=="+set[k])
+		}
 	}
 	return strings.Join(terms, ",")
 }
@@ -145,15 +191,19 @@ func (d *Deps) waitForImage(ctx context.Context, id int64) error {
 
 // setProtection changes delete protection and waits for the API to finish the change.
 // Setting protection to a value is idempotent, so a request whose answer was lost is simply
-// sent again.
+// sent again, after a wait, like a request that found the image busy.
 func (d *Deps) setProtection(ctx context.Context, id int64, protect bool) error {
+	start := time.Now()
 	for {
 		action, err := d.Client.ChangeImageProtection(ctx, id, protect)
 		switch {
 		case err == nil:
 			return d.Client.WaitForActions(ctx, nil, action)
-		case hcloud.IsOutcomeUnknown(err) && ctx.Err() == nil:
-			tflog.Warn(ctx, "the answer to change_protection was lost; sending it again", map[string]any{"image_id": id})
+		case hcloud.IsOutcomeUnknown(err), hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+			tflog.Warn(ctx, "change_protection did not go through; sending it again", map[string]any{"image_id": id, "error": err.Error()})
+			if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
+				return fmt.Errorf("%w (gave up waiting: %w)", err, serr)
+			}
 		default:
 			return err
 		}

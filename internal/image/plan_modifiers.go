@@ -10,21 +10,39 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
-// typeChangeModifier allows the one type change the API has, backup → snapshot, as an in-place
-// update, and stops every other change at plan time with the reason.
+// typeChangeModifier plans the image type. Left out of the configuration, it is `snapshot` for a
+// new image and the image's own type afterwards: the conversion to snapshot cannot be undone, so
+// it never happens because a line was deleted or a backup was imported. backup → snapshot is an
+// in-place update; snapshot → backup is stopped at plan time with the reason, unless the image is
+// being replaced anyway.
 type typeChangeModifier struct{}
 
 func (typeChangeModifier) Description(context.Context) string {
-	return "backup may change to snapshot in place; a snapshot cannot become a backup"
+	return "snapshot for a new image, else unchanged unless set; backup may change to snapshot in place; a snapshot cannot become a backup"
 }
 
 func (m typeChangeModifier) MarkdownDescription(ctx context.Context) string {
 	return m.Description(ctx)
 }
 
-func (typeChangeModifier) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.State.Raw.IsNull() || req.StateValue.IsNull() || req.PlanValue.IsUnknown() {
+func (typeChangeModifier) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	creating := req.State.Raw.IsNull() || req.StateValue.IsNull()
+	if req.ConfigValue.IsNull() {
+		if creating {
+			resp.PlanValue = types.StringValue(hcloud.ImageTypeSnapshot)
+		} else {
+			resp.PlanValue = req.StateValue
+		}
 		return
+	}
+	if creating || req.PlanValue.IsUnknown() {
+		return
+	}
+	var planServer, stateServer types.Int64
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("server_id"), &planServer)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("server_id"), &stateServer)...)
+	if !planServer.Equal(stateServer) {
+		return // a new image replaces this one, of whatever type is declared
 	}
 	if req.StateValue.ValueString() == hcloud.ImageTypeSnapshot && req.PlanValue.ValueString() == hcloud.ImageTypeBackup {
 		resp.Diagnostics.AddAttributeError(req.Path, "Snapshot Cannot Become A Backup",
@@ -45,8 +63,22 @@ func (boundToModifier) Description(context.Context) string {
 func (m boundToModifier) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
 
 func (boundToModifier) PlanModifyInt64(ctx context.Context, req planmodifier.Int64Request, resp *planmodifier.Int64Response) {
-	var typ types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("type"), &typ)...)
+	// The type as it will be: the plan's own value may still be unknown here, before the type's
+	// modifier has run.
+	var typ, stateType types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("type"), &typ)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("type"), &stateType)...)
+	}
+	switch {
+	case typ.IsUnknown():
+		resp.PlanValue = types.Int64Unknown()
+		return
+	case typ.IsNull() && req.State.Raw.IsNull():
+		typ = types.StringValue(hcloud.ImageTypeSnapshot)
+	case typ.IsNull():
+		typ = stateType
+	}
 	if typ.ValueString() == hcloud.ImageTypeSnapshot {
 		resp.PlanValue = types.Int64Null()
 		return

@@ -21,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -84,12 +83,12 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "`snapshot` (default) or `backup`. A backup needs a server with backups " +
-					"enabled, is bound to it and is deleted with it. Changing `backup` to `snapshot` converts " +
-					"the image in place (it is then no longer bound to the server); a snapshot cannot become a backup.",
+				MarkdownDescription: "`snapshot` or `backup`; a new image is a `snapshot` unless set. A backup needs a " +
+					"server with backups enabled, is bound to it and is deleted with it. Changing `backup` to `snapshot` " +
+					"converts the image in place (it is then no longer bound to the server); a snapshot cannot become a " +
+					"backup. Leaving the argument out keeps an existing image's type, so an imported backup stays a backup.",
 				Optional:      true,
 				Computed:      true,
-				Default:       stringdefault.StaticString(hcloud.ImageTypeSnapshot),
 				Validators:    []validator.String{stringvalidator.OneOf(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)},
 				PlanModifiers: []planmodifier.String{typeChangeModifier{}},
 			},
@@ -230,7 +229,6 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	// the state as tainted and replaces it on the next apply, instead of losing track of it.
 	state := plan
 	resp.Diagnostics.Append(state.fromAPIAll(img)...)
-	state.DeleteProtection = types.BoolValue(false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -238,7 +236,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 
 	tainted := fmt.Sprintf("Image %d is kept in the Terraform state and marked tainted: the next terraform apply "+
 		"deletes it and creates a new one (or run terraform untaint if it turns out usable).", img.ID)
-	if action != nil {
+	if action != nil && action.ID != 0 {
 		err = r.deps.Client.WaitForActions(ctx, progressLogger(ctx, img.ID), action)
 	} else {
 		err = r.deps.waitForImage(ctx, img.ID)
@@ -252,6 +250,14 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		if err := r.deps.setProtection(ctx, img.ID, true); err != nil {
 			resp.Diagnostics.Append(diags.APIError("Error Protecting Image",
 				fmt.Sprintf("enabling delete protection of image %d", img.ID), err, tainted))
+			// The protection may have been set all the same; the state must say so, or the
+			// replacement's delete would stop on it without explanation.
+			readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if img, gerr := r.deps.Client.GetImage(readCtx, img.ID); gerr == nil {
+				state.DeleteProtection = types.BoolValue(img.Protection.Delete)
+				resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			}
 			return
 		}
 	}
@@ -267,6 +273,9 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 
 func createHint(err error) string {
 	switch {
+	case hcloud.IsOutcomeUnknown(err):
+		return "An image may have been made all the same. Look for a snapshot of the server created just now " +
+			"and import it (terraform import, or an import block), or delete it, before applying again."
 	case hcloud.IsNotFound(err):
 		return "Check server_id: the server does not exist in the project of this token."
 	case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
@@ -278,7 +287,7 @@ func createHint(err error) string {
 	case hcloud.IsAPIError(err, hcloud.CodeUnauthorized):
 		return "Check the provider's token (or HCLOUD_TOKEN): it must be a Read & Write token of the server's project."
 	}
-	return "Nothing was recorded in the state; if an image was made after all, import it with terraform import."
+	return "Nothing was recorded in the state."
 }
 
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

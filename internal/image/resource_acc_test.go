@@ -614,3 +614,70 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 		})
 	}
 }
+
+func TestAccImageResource_typeLeftOutNeverConverts(t *testing.T) {
+	env := acctest.New(t, emulator.Options{})
+	backupOf := int64(emulator.SeedServerBackups)
+	backup := env.Emulator.AddImage(emulator.Image{
+		Type: "backup", Status: "available", Description: "daily", Architecture: "x86", OSFlavor: "debian", DiskSize: 80,
+		CreatedFrom: &emulator.CreatedFrom{ID: backupOf, Name: "db-1"}, BoundTo: &backupOf,
+	})
+	config := env.Config(`resource "hetzner_image" "snap" {
+  server_id   = 102
+  description = "daily"
+}`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.CheckNoUserImages,
+		Steps: []resource.TestStep{
+			{
+				// An import block whose plan is a pure import: without a type argument the
+				// backup stays a backup rather than being converted, irreversibly.
+				Config:          config,
+				ResourceName:    snap,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   strconv.FormatInt(backup.ID, 10),
+			},
+			{
+				Config:             config,
+				ResourceName:       snap,
+				ImportState:        true,
+				ImportStateId:      strconv.FormatInt(backup.ID, 10),
+				ImportStatePersist: true,
+			},
+			{
+				Config:           config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: emulatorImage(env, snap, func(img emulator.Image) error {
+					if img.Type != "backup" || img.BoundTo == nil {
+						return fmt.Errorf("emulator image is a %s bound to %v, want the backup untouched", img.Type, img.BoundTo)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+func TestAccImageResource_snapshotReplacedByABackupOfAnotherServer(t *testing.T) {
+	env := acctest.New(t, emulator.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProviderFactories(),
+		CheckDestroy:             env.CheckNoUserImages,
+		Steps: []resource.TestStep{
+			{Config: env.Config(`resource "hetzner_image" "snap" { server_id = 101 }`)},
+			{
+				// A new server means a new image anyway, so the declared type is simply created.
+				Config: env.Config(`resource "hetzner_image" "snap" {
+  server_id = 102
+  type      = "backup"
+}`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(snap, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: resource.ComposeTestCheckFunc(countImages(env, "snapshot", 0), countImages(env, "backup", 1)),
+			},
+		},
+	})
+}
