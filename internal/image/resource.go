@@ -174,15 +174,7 @@ func deprecationAttribute() schema.SingleNestedAttribute {
 }
 
 func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	deps, ok := req.ProviderData.(*Deps)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *image.Deps, got %T", req.ProviderData))
-		return
-	}
-	r.deps = deps
+	r.deps = depsFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *imageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
