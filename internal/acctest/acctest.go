@@ -85,21 +85,10 @@ func (e *Env) Client() *hcloud.Client {
 	return hcloud.New(hcloud.Options{Endpoint: e.Endpoint, Token: Token, PollInterval: 10 * time.Millisecond})
 }
 
-// ImagesOfType returns the emulator's images of one type, whatever Terraform believes.
-func (e *Env) ImagesOfType(typ string) []emulator.Image {
-	var out []emulator.Image
-	for _, img := range e.Emulator.Images() {
-		if img.Type == typ {
-			out = append(out, img)
-		}
-	}
-	return out
-}
-
 // CheckNoUserImages fails when a snapshot or backup is left in the emulator: after a destroy,
 // nothing may stay behind.
 func (e *Env) CheckNoUserImages(*terraform.State) error {
-	left := append(e.ImagesOfType(hcloud.ImageTypeSnapshot), e.ImagesOfType(hcloud.ImageTypeBackup)...)
+	left := e.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)
 	if len(left) > 0 {
 		return fmt.Errorf("%d images left in the emulator after destroy, first id %d", len(left), left[0].ID)
 	}

@@ -3,9 +3,11 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
 )
 
-const validToken = "token = \"acctestTOKENacctestTOKENacctestTOKENacctestTOKENacctestTOKEN0000\""
+var validToken = `token = "` + emulatortest.Token + `"`
 
 func snapshotWith(attrs string) string {
 	return "resource \"hetzner_image\" \"x\" {\n" + attrs + "\n}\n"

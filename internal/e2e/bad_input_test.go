@@ -86,10 +86,8 @@ func runBadInputs(t *testing.T, cases []badInput) {
 					t.Errorf("a refused input (%s) sent %d × %s", tc.phase, n, route)
 				}
 			}
-			for _, img := range emu.Images() {
-				if img.Type == "snapshot" || img.Type == "backup" {
-					t.Errorf("a refused input left image %d (%s)", img.ID, img.Type)
-				}
+			for _, img := range emu.ImagesOfType("snapshot", "backup") {
+				t.Errorf("a refused input left image %d (%s)", img.ID, img.Type)
 			}
 		})
 	}

@@ -69,10 +69,8 @@ func TestAccReadWarnsWhenTheImageWasDeletedOutsideTerraform(t *testing.T) {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
 	id := w.managedImages()["hetzner_image.x"].ID
-	for _, img := range emu.Images() {
-		if img.Type == "snapshot" {
-			emu.RemoveImage(img.ID)
-		}
+	for _, img := range emu.ImagesOfType("snapshot") {
+		emu.RemoveImage(img.ID)
 	}
 	out, err := w.run("plan")
 	if err != nil {

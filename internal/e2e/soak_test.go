@@ -207,10 +207,8 @@ func compareWithState(t *testing.T, w *workspace, emu *emulator.Emulator, fig *s
 // userImages returns the emulator's snapshots and backups with their declaration label.
 func userImages(emu *emulator.Emulator) map[int64]string {
 	out := map[int64]string{}
-	for _, img := range emu.Images() {
-		if img.Type == "snapshot" || img.Type == "backup" {
-			out[img.ID] = img.Labels["decl"]
-		}
+	for _, img := range emu.ImagesOfType("snapshot", "backup") {
+		out[img.ID] = img.Labels["decl"]
 	}
 	return out
 }

@@ -109,6 +109,18 @@ func (e *Emulator) Image(id int64) (Image, bool) {
 	return img.clone(), true
 }
 
+// ImagesOfType returns copies of the images of the given types (all of them when none is
+// given), sorted by id: what the API holds, whatever a client believes.
+func (e *Emulator) ImagesOfType(types ...string) []Image {
+	var out []Image
+	for _, img := range e.Images() {
+		if len(types) == 0 || slices.Contains(types, img.Type) {
+			out = append(out, img)
+		}
+	}
+	return out
+}
+
 // RemoveImage deletes an image whatever its protection, as a test's cleanup or an
 // operator outside Terraform would; it reports whether the image existed.
 func (e *Emulator) RemoveImage(id int64) bool {

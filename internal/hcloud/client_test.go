@@ -320,13 +320,7 @@ func createSnapshot(c *hcloud.Client) error {
 }
 
 func countSnapshots(emu *emulator.Emulator) int {
-	n := 0
-	for _, img := range emu.Images() {
-		if img.Type == "snapshot" {
-			n++
-		}
-	}
-	return n
+	return len(emu.ImagesOfType(hcloud.ImageTypeSnapshot))
 }
 
 func TestRateLimit_waitsAsTheAPIAsks(t *testing.T) {

@@ -71,7 +71,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"label selector, the ID of the image found.",
 		Optional:   true,
 		Computed:   true,
-		Validators: []validator.String{imageIDValidator{}},
+		Validators: []validator.String{imageIDValidator},
 	}
 	attrs["name"] = schema.StringAttribute{
 		MarkdownDescription: "Lookup by exact name, such as `ubuntu-24.04`. Only Hetzner's system and app images have " +
@@ -88,7 +88,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"hold. Terms are `k=v` (or `k==v`), `k!=v`, `k` (key present), `!k` (key absent), `k in (v1,v2)` and " +
 			"`k notin (v1,v2)`. Checked when Terraform plans.",
 		Optional:   true,
-		Validators: []validator.String{selectorValidator{}},
+		Validators: []validator.String{selectorValidator},
 	}
 
 	// The filters, on every lookup path.

@@ -73,7 +73,7 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 					"every term must hold. Terms are `k=v` (or `k==v`), `k!=v`, `k`, `!k`, `k in (v1,v2)` and " +
 					"`k notin (v1,v2)`. Checked when Terraform plans.",
 				Optional:   true,
-				Validators: []validator.String{selectorValidator{}},
+				Validators: []validator.String{selectorValidator},
 			},
 			"type": schema.SetAttribute{
 				MarkdownDescription: "Only images of these types (`system`, `app`, `snapshot`, `backup`). Default: any type.",

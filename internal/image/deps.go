@@ -3,7 +3,6 @@ package image
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -12,8 +11,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
 )
@@ -77,7 +78,7 @@ func (d *Deps) createImage(ctx context.Context, serverID int64, opts hcloud.Crea
 		switch {
 		case err == nil:
 			return img, action, nil
-		case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+		case busy(err):
 			// After a lost answer, a busy server may be busy with our own image: the search
 			// at the top of the loop finds it once it is listed.
 			wait := d.Client.PollWait(time.Since(start))
@@ -191,50 +192,55 @@ func (d *Deps) waitForImage(ctx context.Context, id int64) error {
 
 // setProtection changes delete protection and waits for the API to finish the change.
 // Setting protection to a value is idempotent, so a request whose answer was lost is simply
-// sent again, after a wait, like a request that found the image busy.
+// sent again, like a request that found the image busy.
 func (d *Deps) setProtection(ctx context.Context, id int64, protect bool) error {
-	start := time.Now()
-	for {
-		action, err := d.Client.ChangeImageProtection(ctx, id, protect)
-		switch {
-		case err == nil:
-			return d.Client.WaitForActions(ctx, nil, action)
-		case hcloud.IsOutcomeUnknown(err), hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
-			tflog.Warn(ctx, "change_protection did not go through; sending it again", map[string]any{"image_id": id, "error": err.Error()})
-			if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
-				return fmt.Errorf("%w (gave up waiting: %w)", err, serr)
-			}
-		default:
-			return err
-		}
+	var action *hcloud.Action
+	err := d.retryBusy(ctx, func() (err error) {
+		action, err = d.Client.ChangeImageProtection(ctx, id, protect)
+		return err
+	}, func(err error) bool { return busy(err) || hcloud.IsOutcomeUnknown(err) })
+	if err != nil {
+		return err
 	}
+	return d.Client.WaitForActions(ctx, nil, action)
 }
 
 // deleteImage deletes an image, waiting while it is locked (still being written).
 func (d *Deps) deleteImage(ctx context.Context, id int64) error {
+	return d.retryBusy(ctx, func() error { return d.Client.DeleteImage(ctx, id) }, busy)
+}
+
+// retryBusy calls op until it succeeds or fails in a way that trying again would not mend:
+// while again(err) holds, it waits as the poll schedule says (a busy image or server frees up
+// when its action ends) until ctx ends.
+func (d *Deps) retryBusy(ctx context.Context, op func() error, again func(error) bool) error {
 	start := time.Now()
 	for {
-		err := d.Client.DeleteImage(ctx, id)
-		if !hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict) {
+		err := op()
+		if err == nil || !again(err) {
 			return err
 		}
+		tflog.Info(ctx, "the API is busy with the image or its server; trying again", map[string]any{"error": err.Error()})
 		if serr := d.Client.Sleep(ctx, d.Client.PollWait(time.Since(start))); serr != nil {
 			return fmt.Errorf("%w (gave up waiting: %w)", err, serr)
 		}
 	}
 }
 
+// busy reports an answer that says to come back later: another action holds the resource.
+func busy(err error) bool { return hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict) }
+
 const selectorPrefix = "selector:"
 
 // findImport resolves an import id (a number, or selector:<label selector>) to a snapshot or
-// backup. On failure it returns a diagnostic summary and detail.
-func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, string, string) {
+// backup. On failure it returns the diagnostic instead.
+func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, diag.Diagnostic) {
 	usage := "Import an image by its numeric id (terraform import hetzner_image.NAME 12345) or by a label " +
 		"selector that matches exactly one snapshot or backup (terraform import hetzner_image.NAME 'selector:env=prod,role=db')."
 	var id int64
 	if sel, ok := strings.CutPrefix(importID, selectorPrefix); ok {
 		if _, err := labels.Parse(sel); err != nil {
-			return nil, "Invalid Import Selector", err.Error() + ".\n\n" + usage
+			return nil, diag.NewErrorDiagnostic("Invalid Import Selector", err.Error()+".\n\n"+usage)
 		}
 		images, err := d.Client.AllImages(ctx, hcloud.ImageListOpts{
 			LabelSelector: sel,
@@ -242,59 +248,47 @@ func (d *Deps) findImport(ctx context.Context, importID string) (*hcloud.Image, 
 			Sort:          []string{"id:asc"},
 		})
 		if err != nil {
-			return nil, "Error Importing Image", describeErr("listing images with selector "+strconv.Quote(sel), err)
+			return nil, diags.APIError("Error Importing Image", "listing images with selector "+strconv.Quote(sel), err, "")
 		}
 		if len(images) != 1 {
-			return nil, "Import Selector Must Match One Image", fmt.Sprintf(
+			return nil, diag.NewErrorDiagnostic("Import Selector Must Match One Image", fmt.Sprintf(
 				"The selector %q matches %d snapshots and backups; an import needs exactly one.%s\n\n"+
-					"Narrow the selector (add a label term) or import by id.", sel, len(images), listImages(images))
+					"Narrow the selector (add a label term) or import by id.", sel, len(images), matchesText(images)))
 		}
 		id = images[0].ID
 	} else {
 		n, err := strconv.ParseInt(importID, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, "Invalid Import ID", fmt.Sprintf("%q is neither an image id nor a selector.\n\n%s", importID, usage)
+			return nil, diag.NewErrorDiagnostic("Invalid Import ID", fmt.Sprintf("%q is neither an image id nor a selector.\n\n%s", importID, usage))
 		}
 		id = n
 	}
 
 	img, err := d.Client.GetImage(ctx, id)
 	if hcloud.IsNotFound(err) {
-		return nil, "Image Not Found", fmt.Sprintf("No image with id %d exists in the project of this token.", id)
+		return nil, diag.NewErrorDiagnostic("Image Not Found", fmt.Sprintf("No image with id %d exists in the project of this token.", id))
 	}
 	if err != nil {
-		return nil, "Error Importing Image", describeErr(fmt.Sprintf("reading image %d", id), err)
+		return nil, diags.APIError("Error Importing Image", fmt.Sprintf("reading image %d", id), err, "")
 	}
 	if img.Type != hcloud.ImageTypeSnapshot && img.Type != hcloud.ImageTypeBackup {
 		kind := "A System"
 		if img.Type == hcloud.ImageTypeApp {
 			kind = "An App"
 		}
-		return nil, "Cannot Import " + kind + " Image", fmt.Sprintf(
+		return nil, diag.NewErrorDiagnostic("Cannot Import "+kind+" Image", fmt.Sprintf(
 			"Image %d (%s) is %s image that Hetzner provides; hetzner_image manages only your snapshots and "+
-				"backups. Read it with the hetzner_image data source instead.", id, img.Name, strings.ToLower(kind))
+				"backups. Read it with the hetzner_image data source instead.", id, img.Name, strings.ToLower(kind)))
 	}
 	d.claim(img.ID)
 	d.remember(img)
-	return img, "", ""
+	return img, nil
 }
 
-func listImages(images []hcloud.Image) string {
+// matchesText lists the images a selector matched, for a diagnostic.
+func matchesText(images []hcloud.Image) string {
 	if len(images) == 0 {
 		return ""
 	}
-	var b strings.Builder
-	b.WriteString(" Matches:")
-	for _, img := range images {
-		fmt.Fprintf(&b, "\n  - id %d, %s, created %s, %q", img.ID, img.Type, formatTime(img.Created), img.Description)
-	}
-	return b.String()
-}
-
-func describeErr(doing string, err error) string {
-	var apiErr *hcloud.APIError
-	if errors.As(err, &apiErr) {
-		return fmt.Sprintf("While %s, the API answered %q: %s", doing, apiErr.Code, apiErr.Message)
-	}
-	return fmt.Sprintf("While %s: %v", doing, err)
+	return " Matches:" + candidatesText(images)
 }

@@ -270,7 +270,7 @@ func createHint(err error) string {
 			"and import it (terraform import, or an import block), or delete it, before applying again."
 	case hcloud.IsNotFound(err):
 		return "Check server_id: the server does not exist in the project of this token."
-	case hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict):
+	case busy(err):
 		return "The server stayed busy with other actions until the create timeout ran out. Try again later, or raise timeouts.create."
 	case hcloud.IsAPIError(err, hcloud.CodeUnsupported):
 		return "A backup needs a server with backups enabled. Enable backups on the server, or create a snapshot instead."
@@ -411,9 +411,9 @@ func protectedDetail(id string) string {
 }
 
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	img, summary, detail := r.deps.findImport(ctx, req.ID)
-	if summary != "" {
-		resp.Diagnostics.AddError(summary, detail)
+	img, d := r.deps.findImport(ctx, req.ID)
+	if d != nil {
+		resp.Diagnostics.Append(d)
 		return
 	}
 	var state imageResourceModel

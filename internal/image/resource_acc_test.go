@@ -45,7 +45,7 @@ func emulatorImage(env *acctest.Env, address string, check func(emulator.Image) 
 
 func countImages(env *acctest.Env, typ string, want int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		if got := len(env.ImagesOfType(typ)); got != want {
+		if got := len(env.Emulator.ImagesOfType(typ)); got != want {
 			return fmt.Errorf("the emulator holds %d %s images, want %d", got, typ, want)
 		}
 		return nil
@@ -168,6 +168,15 @@ func TestAccImageResource_generatedDescriptionIsKept(t *testing.T) {
 				statecheck.ExpectKnownValue(snap, tfjsonpath.New("description"), knownvalue.StringRegexp(regexp.MustCompile(`^web-1-snapshot-`))),
 				statecheck.ExpectKnownValue(snap, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 			},
+			// The state keeps the description the API generated, not one of its own.
+			Check: func(st *terraform.State) error {
+				return emulatorImage(env, snap, func(img emulator.Image) error {
+					if got := st.RootModule().Resources[snap].Primary.Attributes["description"]; got != img.Description {
+						return fmt.Errorf("state description %q, emulator %q", got, img.Description)
+					}
+					return nil
+				})(st)
+			},
 		}, {
 			Config:           env.Config(`resource "hetzner_image" "snap" { server_id = 101 }`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -287,7 +296,7 @@ func TestAccImageResource_deletedOutsideTerraformIsCreatedAgain(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					for _, img := range env.ImagesOfType("snapshot") {
+					for _, img := range env.Emulator.ImagesOfType("snapshot") {
 						if err := env.Client().DeleteImage(context.Background(), img.ID); err != nil {
 							t.Fatal(err)
 						}
@@ -391,7 +400,7 @@ func TestAccImageResource_busyServerIsWaitedFor(t *testing.T) {
 					return nil
 				},
 				func(*terraform.State) error {
-					for _, img := range env.ImagesOfType("snapshot") {
+					for _, img := range env.Emulator.ImagesOfType("snapshot") {
 						if img.Status != "available" {
 							return fmt.Errorf("image %d is %s", img.ID, img.Status)
 						}
@@ -608,7 +617,7 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 					t.Errorf("a refused configuration changed the emulator: %d × %s", n, route)
 				}
 			}
-			if n := len(env.ImagesOfType(hcloud.ImageTypeSnapshot)) + len(env.ImagesOfType(hcloud.ImageTypeBackup)); n != 0 {
+			if n := len(env.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)); n != 0 {
 				t.Errorf("%d images were made", n)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/validate"
 )
 
 // labelsValidator applies the API's label rules at plan time and names the offending key.
@@ -46,51 +47,29 @@ func (labelsValidator) ValidateMap(ctx context.Context, req validator.MapRequest
 	}
 }
 
-// selectorValidator parses a label selector at plan time with the API's grammar.
-type selectorValidator struct{}
-
-var _ validator.String = selectorValidator{}
-
-func (selectorValidator) Description(context.Context) string {
-	return "a label selector such as `env=prod,role in (db,cache),!legacy`"
-}
-
-func (v selectorValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (selectorValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := labels.Parse(req.ConfigValue.ValueString()); err != nil {
-		var syn *labels.SyntaxError
+// selectorValidator parses a label selector at plan time with the API's grammar and says where
+// it went wrong.
+var selectorValidator = validate.String("a label selector such as `env=prod,role in (db,cache),!legacy`",
+	func(selector string) (string, string) {
+		_, err := labels.Parse(selector)
+		if err == nil {
+			return "", ""
+		}
 		detail := err.Error()
+		var syn *labels.SyntaxError
 		if errors.As(err, &syn) {
 			detail += ". A selector is a comma-separated list of k=v, k==v, k!=v, k, !k, " +
 				"k in (v1,v2) and k notin (v1,v2); every term must hold."
 		}
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Label Selector", detail)
-	}
-}
+		return "Invalid Label Selector", detail
+	})
 
 // imageIDValidator checks that a string is an image id: a positive whole number.
-type imageIDValidator struct{}
-
-var _ validator.String = imageIDValidator{}
-
-func (imageIDValidator) Description(context.Context) string {
-	return "a positive whole number such as `\"12345\"`"
-}
-
-func (v imageIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (imageIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	s := req.ConfigValue.ValueString()
-	if n, err := strconv.ParseInt(s, 10, 64); err != nil || n <= 0 || strconv.FormatInt(n, 10) != s {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Image ID", fmt.Sprintf(
-			"%q is not an image id: image ids are positive whole numbers such as \"12345\". "+
-				"Use the id attribute of another image, or look the image up by name or label_selector instead.", s))
-	}
-}
+var imageIDValidator = validate.String("a positive whole number such as `\"12345\"`",
+	func(s string) (string, string) {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
+			return "", ""
+		}
+		return "Invalid Image ID", fmt.Sprintf("%q is not an image id: image ids are positive whole numbers such as \"12345\". "+
+			"Use the id attribute of another image, or look the image up by name or label_selector instead.", s)
+	})

@@ -1,14 +1,13 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/validate"
 )
 
 const tokenLength = 64
@@ -90,51 +89,23 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// The validators below check values written in the configuration at validate time; values
-// from the environment are checked when the provider is configured.
-
-type tokenValidator struct{}
-
-func (tokenValidator) Description(context.Context) string {
-	return "must be a 64-character alphanumeric Hetzner Cloud API token"
-}
-func (v tokenValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (tokenValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	token := req.ConfigValue.ValueString()
-	if d := checkToken(token, true); d != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, tokenSummary(token), d)
-	}
-}
-
-type endpointValidator struct{}
-
-func (endpointValidator) Description(context.Context) string {
-	return "must be an https URL, or an http URL of a loopback host"
-}
-func (v endpointValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (endpointValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if summary, detail := checkEndpoint(req.ConfigValue.ValueString(), false); summary != "" {
-		resp.Diagnostics.AddAttributeError(req.Path, summary, detail)
-	}
-}
-
-type durationValidator struct{}
-
-func (durationValidator) Description(context.Context) string {
-	return "must be a positive duration such as \"500ms\""
-}
-func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (durationValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parseDuration(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Poll Interval", err.Error()+durationHint)
-	}
-}
+// The validators check values written in the configuration at validate time; values from the
+// environment are checked when the provider is configured.
+var (
+	tokenValidator = validate.String("must be a 64-character alphanumeric Hetzner Cloud API token",
+		func(token string) (string, string) {
+			if d := checkToken(token, true); d != "" {
+				return tokenSummary(token), d
+			}
+			return "", ""
+		})
+	endpointValidator = validate.String("must be an https URL, or an http URL of a loopback host",
+		func(endpoint string) (string, string) { return checkEndpoint(endpoint, false) })
+	durationValidator = validate.String(`must be a positive duration such as "500ms"`,
+		func(s string) (string, string) {
+			if _, err := parseDuration(s); err != nil {
+				return "Invalid Poll Interval", err.Error() + durationHint
+			}
+			return "", ""
+		})
+)

@@ -73,7 +73,7 @@ func (p *hetznerProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"Cloud Console under *Security → API tokens*; image changes need *Read & Write*.",
 				Optional:   true,
 				Sensitive:  true,
-				Validators: []validator.String{tokenValidator{}},
+				Validators: []validator.String{tokenValidator},
 			},
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Hetzner Cloud API. Falls back to the `HCLOUD_ENDPOINT` " +
@@ -81,14 +81,14 @@ func (p *hetznerProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"plain `http://` is accepted only for loopback hosts (`localhost`, `127.0.0.0/8`, `::1`), " +
 					"such as a local API emulator, so the token never crosses a network in clear text.",
 				Optional:   true,
-				Validators: []validator.String{endpointValidator{}},
+				Validators: []validator.String{endpointValidator},
 			},
 			"poll_interval": schema.StringAttribute{
 				MarkdownDescription: "How often running actions (such as an image being written) are checked, " +
 					"as a duration like `\"500ms\"` or `\"2s\"`. Default `\"500ms\"`. Long actions are checked " +
 					"less often: at most every tenth of the time waited so far, to save API requests.",
 				Optional:   true,
-				Validators: []validator.String{durationValidator{}},
+				Validators: []validator.String{durationValidator},
 			},
 		},
 	}

@@ -27,13 +27,7 @@ func TestAccProvider_validConfigurationCreatesThroughTheEmulator(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.Config(oneSnapshot),
 			Check: func(*terraform.State) error {
-				var snapshots int
-				for _, img := range env.Emulator.Images() {
-					if img.Type == hcloud.ImageTypeSnapshot {
-						snapshots++
-					}
-				}
-				if snapshots != 1 {
+				if snapshots := len(env.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot)); snapshots != 1 {
 					return fmt.Errorf("the emulator holds %d snapshots, want 1", snapshots)
 				}
 				return nil
