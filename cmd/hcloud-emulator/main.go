@@ -38,6 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	token := fs.String("token", "", "the only accepted API token (default: any 64-character alphanumeric token)")
 	actionDuration := fs.Duration("action-duration", 2*time.Second, "how long create_image actions run")
+	progressShape := fs.String("progress-shape", "linear", "how the progress of running actions rises: linear, stalled (0 until it jumps to 100), steps (of 25) or slow-start")
 	rateLimit := fs.Int("rate-limit", 3600, "requests per hour (0 disables rate limiting)")
 	rateBurst := fs.Int("rate-burst", 0, "rate limit bucket size (default: the rate limit)")
 	quiet := fs.Bool("quiet", false, "do not log requests to stderr")
@@ -45,11 +46,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	shape, err := emulator.ParseProgressShape(*progressShape)
+	if err != nil {
+		return err
+	}
 
 	logger := log.New(stderr, "hcloud-emulator: ", log.LstdFlags)
 	opts := emulator.Options{
 		Token:          *token,
 		ActionDuration: *actionDuration,
+		ProgressShape:  shape,
 		RateLimit:      *rateLimit,
 		RateBurst:      *rateBurst,
 		NoSeed:         *noSeed,

@@ -155,3 +155,14 @@ func TestCommand_warnsOnNonLoopbackAddress(t *testing.T) {
 		t.Errorf("stderr = %q, want a warning", stderr.String())
 	}
 }
+
+func TestCommand_refusesAnUnknownProgressShape(t *testing.T) {
+	bin, err := buildCommand()
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	out, err := exec.CommandContext(t.Context(), bin, "--listen", "127.0.0.1:0", "--progress-shape", "sideways").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown progress shape "sideways" (one of linear, stalled, steps, slow-start)`) {
+		t.Fatalf("err = %v, output:\n%s", err, out)
+	}
+}

@@ -95,7 +95,7 @@ func (e *Emulator) startAction(command string, now time.Time, d time.Duration, r
 }
 
 // advance moves every running action to where the clock says it is: progress
-// rises linearly up to 99, and at the deadline it finishes. Called under e.mu
+// rises in the configured shape up to 99, and at the deadline it finishes. Called under e.mu
 // before anything is read.
 func (e *Emulator) advance(now time.Time) {
 	for _, a := range e.actions {
@@ -110,8 +110,8 @@ func (e *Emulator) advance(now time.Time) {
 		if total <= 0 { // only when the clock went backwards
 			continue
 		}
-		p := int(100 * now.Sub(a.start) / total)
-		a.Progress = max(a.Progress, min(max(p, 0), 99))
+		p := e.opts.ProgressShape.at(float64(now.Sub(a.start)) / float64(total))
+		a.Progress = max(a.Progress, p)
 	}
 }
 

@@ -34,6 +34,8 @@ type Options struct {
 	// action is returned "running" and is finished on any later read.
 	// change_protection actions run for ActionDuration/10.
 	ActionDuration time.Duration
+	// ProgressShape is how the progress of running actions rises; empty is linear.
+	ProgressShape ProgressShape
 	// RateLimit is the hourly request allowance; 0 disables limiting (the
 	// RateLimit-* headers are still sent, with a nominal 3600).
 	RateLimit int
