@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -39,6 +41,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	token := fs.String("token", "", "the only accepted API token (default: any 64-character alphanumeric token)")
 	actionDuration := fs.Duration("action-duration", 2*time.Second, "how long create_image actions run")
 	progressShape := fs.String("progress-shape", "linear", "how the progress of running actions rises: linear, stalled (0 until it jumps to 100), steps (of 25) or slow-start")
+	powerDuration := fs.Duration("power-duration", time.Second, "how long the shutdown, poweroff and poweron actions run")
+	shutdownDuration := fs.Duration("shutdown-duration", 3*time.Second, "how long a server takes from the graceful shutdown request to off")
+	var ignoreACPI serverIDs
+	fs.Var(&ignoreACPI, "ignore-acpi-shutdown", "comma-separated ids of servers whose operating system ignores the graceful shutdown (only poweroff stops them)")
 	rateLimit := fs.Int("rate-limit", 3600, "requests per hour (0 disables rate limiting)")
 	rateBurst := fs.Int("rate-burst", 0, "rate limit bucket size (default: the rate limit)")
 	quiet := fs.Bool("quiet", false, "do not log requests to stderr")
@@ -53,17 +59,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	logger := log.New(stderr, "hcloud-emulator: ", log.LstdFlags)
 	opts := emulator.Options{
-		Token:          *token,
-		ActionDuration: *actionDuration,
-		ProgressShape:  shape,
-		RateLimit:      *rateLimit,
-		RateBurst:      *rateBurst,
-		NoSeed:         *noSeed,
+		Token:               *token,
+		ActionDuration:      *actionDuration,
+		ProgressShape:       shape,
+		PowerActionDuration: *powerDuration,
+		ShutdownDuration:    *shutdownDuration,
+		RateLimit:           *rateLimit,
+		RateBurst:           *rateBurst,
+		NoSeed:              *noSeed,
 	}
 	if !*quiet {
 		opts.Logger = func(line string) { logger.Println(line) }
 	}
 	emu := emulator.New(opts)
+	ignore := true
+	for _, id := range ignoreACPI {
+		if found, _ := emu.SetServerPower(id, nil, &ignore); !found {
+			return fmt.Errorf("--ignore-acpi-shutdown: no server %d", id)
+		}
+	}
 
 	// Listen first, print second: a reader of the first stdout line may
 	// connect at once.
@@ -105,9 +119,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func printSummary(w io.Writer, emu *emulator.Emulator) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nServers:")
-	fmt.Fprintln(tw, "  ID\tNAME\tARCH\tDISK\tBACKUPS")
+	fmt.Fprintln(tw, "  ID\tNAME\tARCH\tDISK\tBACKUPS\tSTATUS")
 	for _, s := range emu.Servers() {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%g GB\t%t\n", s.ID, s.Name, s.Architecture, s.DiskSize, s.BackupsEnabled)
+		status := s.Status
+		if s.IgnoreACPIShutdown {
+			status += " (ignores ACPI shutdown)"
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%g GB\t%t\t%s\n", s.ID, s.Name, s.Architecture, s.DiskSize, s.BackupsEnabled, status)
 	}
 	fmt.Fprintln(tw, "\nImages:")
 	fmt.Fprintln(tw, "  ID\tNAME\tTYPE\tARCH\tDEPRECATED")
@@ -123,5 +141,28 @@ func printSummary(w io.Writer, emu *emulator.Emulator) {
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\n", img.ID, name, img.Type, img.Architecture, deprecated)
 	}
 	_ = tw.Flush()
-	fmt.Fprintln(w, "\nAdmin (no auth): GET/DELETE /__emulator/requests, GET /__emulator/state")
+	fmt.Fprintln(w, "\nAdmin (no auth): GET/DELETE /__emulator/requests, GET /__emulator/state,")
+	fmt.Fprintln(w, `  POST /__emulator/servers/{id} {"status":"running"|"off","ignore_acpi_shutdown":true|false}`)
+}
+
+// serverIDs is a flag holding a comma-separated list of server ids.
+type serverIDs []int64
+
+func (s *serverIDs) String() string {
+	parts := make([]string, len(*s))
+	for i, id := range *s {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s *serverIDs) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("%q is not a server id", part)
+		}
+		*s = append(*s, id)
+	}
+	return nil
 }

@@ -52,6 +52,8 @@ type actionState struct {
 	// protection it reverts on failure (change_protection).
 	imageID            int64
 	previousProtection *bool
+	// serverID is the server whose power a poweroff or poweron action switches.
+	serverID int64
 }
 
 func (a *actionState) view() Action {
@@ -113,6 +115,7 @@ func (e *Emulator) advance(now time.Time) {
 		p := e.opts.ProgressShape.at(float64(now.Sub(a.start)) / float64(total))
 		a.Progress = max(a.Progress, p)
 	}
+	e.advanceServers(now)
 }
 
 func (e *Emulator) finish(a *actionState) {
@@ -128,6 +131,7 @@ func (e *Emulator) finish(a *actionState) {
 		if img != nil && a.previousProtection != nil {
 			img.Protection.Delete = *a.previousProtection
 		}
+		e.powerActionFailed(a)
 		return
 	}
 	a.Status = ActionStatusSuccess

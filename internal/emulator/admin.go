@@ -1,7 +1,10 @@
 package emulator
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -39,10 +42,41 @@ func (e *Emulator) adminReply(r *http.Request) reply {
 			Servers []Server `json:"servers"`
 			Images  []Image  `json:"images"`
 			Actions []Action `json:"actions"`
-		}{e.serversLocked(), e.imagesLocked(), e.actionsLocked()})
+			// ServerHistory maps a server id to its power history (see ServerHistory).
+			ServerHistory map[int64][]string `json:"server_history"`
+		}{e.serversLocked(), e.imagesLocked(), e.actionsLocked(), e.history})
+	case strings.HasPrefix(r.URL.Path, "/__emulator/servers/") && r.Method == http.MethodPost:
+		return e.adminSetServerPower(r)
 	case r.URL.Path == "/__emulator/requests" || r.URL.Path == "/__emulator/state":
 		return errorReply(&apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "method " + r.Method + " is not allowed for " + r.URL.Path})
 	default:
 		return errorReply(notFound("no admin endpoint %s", r.URL.Path))
 	}
+}
+
+// adminSetServerPower is POST /__emulator/servers/{id} with a body such as
+// {"status":"off"} or {"ignore_acpi_shutdown":true}: what SetServerPower does,
+// for a harness in another process. It answers with the server.
+func (e *Emulator) adminSetServerPower(r *http.Request) reply {
+	id, err := strconv.ParseInt(strings.TrimPrefix(r.URL.Path, "/__emulator/servers/"), 10, 64)
+	if err != nil {
+		return errorReply(notFound("no admin endpoint %s", r.URL.Path))
+	}
+	var body struct {
+		Status             *string `json:"status"`
+		IgnoreACPIShutdown *bool   `json:"ignore_acpi_shutdown"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		return errorReply(&apiError{status: http.StatusBadRequest, code: "invalid_input", message: "body: " + err.Error()})
+	}
+	found, err := e.setServerPowerLocked(id, body.Status, body.IgnoreACPIShutdown)
+	switch {
+	case !found:
+		return errorReply(notFound("server with ID %d not found", id))
+	case err != nil:
+		return errorReply(&apiError{status: http.StatusBadRequest, code: "invalid_input", message: err.Error()})
+	}
+	return jsonReply(http.StatusOK, *e.servers[id])
 }

@@ -36,6 +36,15 @@ type Options struct {
 	ActionDuration time.Duration
 	// ProgressShape is how the progress of running actions rises; empty is linear.
 	ProgressShape ProgressShape
+	// PowerActionDuration is how long the shutdown, poweroff and poweron
+	// actions run; a server is stopping or starting meanwhile. Zero finishes
+	// them on any later read.
+	PowerActionDuration time.Duration
+	// ShutdownDuration is how long an operating system takes from the ACPI
+	// shutdown request to power off; the server is stopping meanwhile. Zero
+	// means it is off on any later read. A server whose IgnoreACPIShutdown is
+	// set never stops that way.
+	ShutdownDuration time.Duration
 	// RateLimit is the hourly request allowance; 0 disables limiting (the
 	// RateLimit-* headers are still sent, with a nominal 3600).
 	RateLimit int
@@ -71,6 +80,8 @@ type Emulator struct {
 	nextImageID  int64
 	nextActionID int64
 	serverLocks  map[int64]time.Time
+	transitions  map[int64]serverTransition
+	history      map[int64][]string
 	faults       []*Fault
 	actionFaults []actionFault
 	chaos        *chaosState
@@ -97,6 +108,8 @@ func New(opts Options) *Emulator {
 		nextImageID:  firstImageID,
 		nextActionID: firstActionID,
 		serverLocks:  map[int64]time.Time{},
+		transitions:  map[int64]serverTransition{},
+		history:      map[int64][]string{},
 		acct:         accounting{counts: map[string]int{}},
 	}
 	e.bucket = newTokenBucket(opts.RateLimit, opts.RateBurst, clock())
@@ -143,6 +156,9 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/images/{id}/actions/change_protection", map[string]handler{http.MethodPost: e.changeProtection}),
 		def("/v1/images/{id}/actions/{action_id}", map[string]handler{http.MethodGet: e.getActionForImage}),
 		def("/v1/servers/{id}/actions/create_image", map[string]handler{http.MethodPost: e.createImage}),
+		def("/v1/servers/{id}/actions/shutdown", map[string]handler{http.MethodPost: e.shutdownServer}),
+		def("/v1/servers/{id}/actions/poweroff", map[string]handler{http.MethodPost: e.poweroffServer}),
+		def("/v1/servers/{id}/actions/poweron", map[string]handler{http.MethodPost: e.poweronServer}),
 		def("/v1/actions", map[string]handler{http.MethodGet: e.listActions}),
 		def("/v1/actions/{id}", map[string]handler{http.MethodGet: e.getAction}),
 	}

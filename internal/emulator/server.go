@@ -16,6 +16,11 @@ type Server struct {
 	BackupsEnabled bool    `json:"backups_enabled"`
 	OSFlavor       string  `json:"os_flavor"`
 	OSVersion      string  `json:"os_version"`
+	// Status is running (the default), off, starting or stopping.
+	Status string `json:"status"`
+	// IgnoreACPIShutdown makes the operating system ignore the graceful
+	// shutdown request, as some do: only a poweroff stops the server.
+	IgnoreACPIShutdown bool `json:"ignore_acpi_shutdown"`
 }
 
 func (e *Emulator) serverBusy(s *Server, now time.Time) *apiError {
@@ -99,6 +104,8 @@ func (e *Emulator) createImage(rq *request) reply {
 	}
 	e.nextImageID++
 	e.images[img.ID] = img
+	// Whether the copy is consistent depends on the server being off.
+	e.record(srv.ID, commandCreateImage+" ("+srv.Status+")")
 
 	// The official example lists only the server; listing the image too
 	// [assumed] lets /images/{id}/actions find the action that made it.

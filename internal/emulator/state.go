@@ -30,6 +30,10 @@ func (e *Emulator) AddServer(s Server) Server {
 	if s.OSFlavor == "" {
 		s.OSFlavor = "unknown"
 	}
+	if s.Status == "" {
+		s.Status = ServerStatusRunning
+	}
+	delete(e.transitions, s.ID)
 	e.servers[s.ID] = &s
 	return s
 }
@@ -131,10 +135,11 @@ func (e *Emulator) RemoveImage(id int64) bool {
 	return ok
 }
 
-// Servers returns copies of every server, sorted by id.
+// Servers returns copies of every server, sorted by id, as of the clock.
 func (e *Emulator) Servers() []Server {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.advance(e.clock())
 	return e.serversLocked()
 }
 

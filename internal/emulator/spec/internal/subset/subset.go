@@ -29,6 +29,9 @@ var Paths = []string{
 	"/images/{id}/actions/change_protection",
 	"/images/{id}/actions/{action_id}",
 	"/servers/{id}/actions/create_image",
+	"/servers/{id}/actions/poweroff",
+	"/servers/{id}/actions/poweron",
+	"/servers/{id}/actions/shutdown",
 }
 
 // Source describes where the input document came from. It is recorded in the
