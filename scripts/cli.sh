@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Prints the path of a Terraform or OpenTofu CLI of the pinned version, building it from the Go
-# module proxy into a cache outside the clone the first time (nothing is downloaded from a
-# release site, so this works where only the module proxy is reachable).
+# Prints the path of a Terraform or OpenTofu CLI. The pinned versions are built from the Go module
+# proxy into a cache outside the clone the first time (nothing is downloaded from a release site,
+# so this works where only the module proxy is reachable); the tests use only those.
 #
 #   scripts/cli.sh terraform   # Terraform 1.8.5 (about 2 minutes the first time)
 #   scripts/cli.sh tofu        # OpenTofu 1.12.6 (2 to 5 minutes the first time)
+#   scripts/cli.sh user        # the CLI the demo uses: HETZNER_CLI if set, else a terraform or
+#                              # tofu on PATH that is new enough, else the pinned Terraform
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$root/scripts/lib.sh"
 
 TERRAFORM_VERSION=1.8.5
 TOFU_VERSION=1.12.6
@@ -15,34 +20,67 @@ log() { echo "cli.sh: $*" >&2; }
 
 build_terraform() {
   local dir="$cache/terraform-$TERRAFORM_VERSION"
-  if [[ ! -x "$dir/terraform" ]]; then
-    log "building Terraform $TERRAFORM_VERSION into $dir (first run only)"
-    mkdir -p "$dir.tmp"
-    (cd "$(mktemp -d)" && GOFLAGS=-mod=mod GOBIN="$dir.tmp" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION")
-    rm -rf "$dir" && mv "$dir.tmp" "$dir"
-  fi
+  cache_build "$dir" "cli.sh: building Terraform $TERRAFORM_VERSION from the Go module proxy into $dir (first run only, about 2 minutes)" \
+    env GOFLAGS=-mod=mod GOBIN="$PWD/out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
   echo "$dir/terraform"
+}
+
+# go install refuses OpenTofu's module because of its replace directives: build it in a copy.
+tofu_from_copy() {
+  local src
+  src=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  cp -r "$src" src && chmod -R u+w src
+  (cd src && go build -o ../out/tofu ./cmd/tofu)
+  rm -rf src
 }
 
 build_tofu() {
   local dir="$cache/tofu-$TOFU_VERSION"
-  if [[ ! -x "$dir/tofu" ]]; then
-    log "building OpenTofu $TOFU_VERSION into $dir (first run only)"
-    # go install refuses this module because of its replace directives: build it in a copy.
-    local src
-    src=$(cd "$(mktemp -d)" && go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    local work="$cache/src/opentofu-$TOFU_VERSION"
-    rm -rf "$work" && mkdir -p "$cache/src" && cp -r "$src" "$work" && chmod -R u+w "$work"
-    mkdir -p "$dir.tmp"
-    (cd "$work" && go build -o "$dir.tmp/tofu" ./cmd/tofu)
-    rm -rf "$dir" "$work" && mv "$dir.tmp" "$dir"
-  fi
+  cache_build "$dir" "cli.sh: building OpenTofu $TOFU_VERSION from the Go module proxy into $dir (first run only, 2 to 5 minutes)" \
+    tofu_from_copy
   echo "$dir/tofu"
+}
+
+# The oldest versions that run the demo: import blocks came with Terraform 1.5 and OpenTofu 1.6.
+supports_demo() { # "Terraform v1.11.4" or "OpenTofu v1.9.0"
+  local name=${1%% *} version=${1##* v} major minor
+  IFS=. read -r major minor _ <<<"$version"
+  [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || return 1
+  case "$name" in
+    Terraform) ((major > 1 || (major == 1 && minor >= 5))) ;;
+    OpenTofu) ((major > 1 || (major == 1 && minor >= 6))) ;;
+    *) return 1 ;;
+  esac
+}
+
+find_user_cli() {
+  local cli line
+  if [[ -n "${HETZNER_CLI:-}" ]]; then
+    cli=$(command -v "$HETZNER_CLI") || { log "HETZNER_CLI=$HETZNER_CLI is not an executable"; exit 1; }
+    line=$(cli_version "$cli")
+    supports_demo "$line" || { log "HETZNER_CLI=$HETZNER_CLI is ${line:-not Terraform or OpenTofu}; the demo needs Terraform 1.5 or OpenTofu 1.6 or newer"; exit 1; }
+    log "using $line from HETZNER_CLI ($cli)"
+    echo "$cli"
+    return
+  fi
+  for name in terraform tofu; do
+    cli=$(command -v "$name") || continue
+    line=$(cli_version "$cli")
+    if supports_demo "$line"; then
+      log "using $line found on PATH ($cli); HETZNER_CLI=/path/to/terraform-or-tofu picks another"
+      echo "$cli"
+      return
+    fi
+    log "not using $cli (${line:-no version}): the demo needs Terraform 1.5 or OpenTofu 1.6 or newer"
+  done
+  cli=$(build_terraform)
+  log "using the pinned $(cli_version "$cli") ($cli): no terraform or tofu on PATH"
+  echo "$cli"
 }
 
 case "${1:-}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
-  *) echo "usage: $0 terraform|tofu" >&2; exit 2 ;;
+  user) find_user_cli ;;
+  *) echo "usage: $0 terraform|tofu|user" >&2; exit 2 ;;
 esac

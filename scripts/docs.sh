@@ -9,6 +9,7 @@
 # the script stops if that is not the one found (never pass --tf-version: it downloads too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 mode=${1:-generate}
 [[ "$mode" == generate || "$mode" == check ]] || { echo "usage: $0 [check]" >&2; exit 2; }
@@ -22,8 +23,7 @@ export PATH="$(dirname "$tf"):$PATH"
 # changes how the schema is read. `terraform init -plugin-dir` needs no network.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-: >"$work/cli.tfrc"
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+cli_config "$work/cli.tfrc"
 
 # The name is given, not derived from the directory (a clone may be called anything).
 if ! "$tfplugindocs" generate --provider-name hetzner --rendered-provider-name hetzner >"$work/log" 2>&1; then
@@ -36,7 +36,7 @@ if ! "$tfplugindocs" validate --provider-name hetzner >>"$work/log" 2>&1; then
   echo "docs.sh: tfplugindocs validate found problems in docs/" >&2
   exit 1
 fi
-echo "docs/ generated with $("$tfplugindocs" --version 2>&1) and $("$tf" version | head -n 1)"
+echo "docs/ generated with $("$tfplugindocs" --version 2>&1) and $(cli_version "$tf")"
 
 [[ "$mode" == check ]] || exit 0
 untracked=$(git ls-files --others --exclude-standard -- docs/)

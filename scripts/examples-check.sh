@@ -14,21 +14,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+source scripts/lib.sh
 
 tf=$(scripts/cli.sh terraform)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+go_modules
 go build -o "$work/bin/terraform-provider-hetzner" .
-cat >"$work/cli.tfrc" <<CFG
-provider_installation {
-  dev_overrides {
-    "tf-hetzner/hetzner" = "$work/bin"
-  }
-  direct {}
-}
-CFG
-export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+cli_config "$work/cli.tfrc" "$work/bin"
 # validate needs no credentials; keep the caller's out of it.
 unset HCLOUD_TOKEN HCLOUD_ENDPOINT
 
@@ -75,15 +69,9 @@ while IFS= read -r dir; do
     fi
   else
     fail "$rel: terraform validate"
-    # Drop the box that dev_overrides prints on every command.
-    echo "$out" | awk '
-      /^Warning: Provider development overrides are in effect/ { skip = 1; next }
-      skip && /^releases\.$/ { skip = 2; next }
-      skip == 2 && /^$/ { skip = 0; next }
-      skip { next }
-      { print }'
+    echo "$out" | without_override_warning
   fi
 done < <(find "$root/examples" -name '*.tf' -printf '%h\n' | sort -u)
 
-echo "examples: $validated validated, $partial validated without their hcloud files, $skipped format-checked only ($("$tf" version | head -n 1))"
+echo "examples: $validated validated, $partial validated without their hcloud files, $skipped format-checked only ($(cli_version "$tf"))"
 exit "$failed"

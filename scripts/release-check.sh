@@ -4,6 +4,7 @@
 # release would hold for it. Needs nothing but the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$PWD
 
 goreleaser=$(scripts/tool.sh goreleaser)
 # goreleaser reads the project's git remote; a clone without one (CI's, a fresh `git init`) gets
@@ -18,22 +19,19 @@ git -C "$work/src" remote set-url origin https://github.com/tf-hetzner/terraform
 cd "$work/src"
 "$goreleaser" check
 # Build, archive and checksum for this machine's platform only (`release` has no --single-target):
-# in the throwaway clone, a `targets` list replaces the goos/goarch matrix. --skip=sign: no key
-# here. The full matrix is what `goreleaser release` builds on a tag.
+# the same configuration read as YAML, with a `targets` list in place of each build's goos/goarch
+# matrix (tools/goreleaser/singletarget). --skip=sign: no key here. The full matrix is what
+# `goreleaser release` builds on a tag.
 target="$(go env GOOS)_$(go env GOARCH)"
 case "$(go env GOARCH)" in amd64) target+=_v1 ;; arm64) target+=_v8.0 ;; esac
-sed -i "s/^  - env:$/  - targets: [$target]\n    env:/" .goreleaser.yml
-grep -q "targets: \[$target\]" .goreleaser.yml || { echo "release-check: could not limit the build to $target" >&2; exit 1; }
-"$goreleaser" release --snapshot --clean --skip=publish,sign --parallelism 2 >"$work/log" 2>&1 ||
+(cd "$root/tools/goreleaser" && go run ./singletarget "$work/src/.goreleaser.yml" "$target") >"$work/single.yml"
+"$goreleaser" release --snapshot --clean --skip=publish,sign --parallelism 2 -f "$work/single.yml" >"$work/log" 2>&1 ||
   { cat "$work/log" >&2; echo "release-check: snapshot build failed" >&2; exit 1; }
 echo "snapshot release for $(go env GOOS)/$(go env GOARCH):"
 sed 's/^/  /' dist/*_SHA256SUMS
-zip=$(ls dist/*.zip)
-python3 - "$zip" <<'PY'
-import sys, zipfile
-names = zipfile.ZipFile(sys.argv[1]).namelist()
-print("  zip holds:", ", ".join(names))
-if len(names) != 1 or not names[0].startswith("terraform-provider-hetzner_v"):
-    sys.exit("release-check: the zip must hold exactly the provider binary")
-PY
+zip=$(ls "$PWD"/dist/*.zip)
+names=$(cd "$root" && go run ./scripts/scriptutil zip "$zip")
+echo "  zip holds: ${names//$'\n'/, }"
+[[ "$names" == terraform-provider-hetzner_v* && "$names" != *$'\n'* ]] ||
+  { echo "release-check: the zip must hold exactly the provider binary" >&2; exit 1; }
 grep -q '_manifest.json$' dist/*_SHA256SUMS || { echo "release-check: the manifest is not in SHA256SUMS" >&2; exit 1; }

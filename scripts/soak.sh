@@ -5,10 +5,12 @@
 #   scripts/soak.sh [faults] [seed] [rate]     (defaults 200, 1, 0.2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 cli=$(scripts/cli.sh "${SOAK_CLI:-terraform}")
+go_modules
 cfg=$(mktemp -d)
 trap 'rm -rf "$cfg"' EXIT
-: >"$cfg/cli.tfrc"
-TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_CLI_CONFIG_FILE="$cfg/cli.tfrc" \
+cli_config "$cfg/cli.tfrc"
+TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" \
   SOAK_FAULTS="${1:-200}" SOAK_SEED="${2:-1}" SOAK_RATE="${3:-0.2}" \
   go test -count=1 -timeout 120m -run '^TestSoak$' -v ./internal/e2e/ | grep -v -e '^=== RUN' -e '^    emulatortest.go'

@@ -3,21 +3,22 @@
 #   scripts/testacc.sh terraform|tofu [parallel]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 cli=$(scripts/cli.sh "$1")
 parallel=${2:-4}
-# The machine may name a CLI config that does not exist: use an empty one of our own so no
-# user setting (dev_overrides, mirrors) changes what the tests see.
+go_modules
+# An empty CLI configuration of our own, so no user setting (dev_overrides, mirrors) changes what
+# the tests see.
 cfg=$(mktemp -d)
 trap 'rm -rf "$cfg"' EXIT
-: >"$cfg/cli.tfrc"
+cli_config "$cfg/cli.tfrc"
 
 # terraform-plugin-testing names the provider registry.terraform.io/hashicorp/hetzner; OpenTofu
 # only reattaches providers of its own default registry host.
 host=registry.terraform.io
 [[ "$1" == tofu ]] && host=registry.opentofu.org
 
-echo "acceptance tests with $("$cli" version | head -n 1)"
-TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_ACC_PROVIDER_HOST="$host" TF_CLI_CONFIG_FILE="$cfg/cli.tfrc" \
-  TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1 \
+echo "acceptance tests with $(cli_version "$cli")"
+TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_ACC_PROVIDER_HOST="$host" \
   go test -count=1 -timeout 60m -parallel "$parallel" -run '^TestAcc' ./internal/...

@@ -33,15 +33,15 @@ version=$(awk -v m="$module" '$1 == m { print $2; exit }' "$dir/go.mod")
 [[ -n "$version" ]] || { echo "tool.sh: $dir/go.mod does not require $module" >&2; exit 1; }
 bin="$cache/$name-$version"
 if [[ ! -x "$bin" ]]; then
-  echo "tool.sh: building $name $version into $cache (first run only)" >&2
-  mkdir -p "$cache"
+  # shellcheck source=lib.sh
+  source "$root/scripts/lib.sh"
   # The tools print their version from a variable their release builds set; built from a module
   # of ours, Go's build information would not tell it.
   ldflags="-s -w"
   for v in "${version_vars[@]}"; do ldflags+=" -X $v=${version#v}"; done
   # golangci-lint reads its version from the build information unless a date is set.
   [[ "$name" == golangci-lint ]] && ldflags+=" -X main.date=unknown"
-  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$bin.tmp" "$pkg")
-  mv "$bin.tmp" "$bin"
+  cache_build "$bin" "tool.sh: building $name $version from the Go module proxy into $cache (first run only, 1 to 2 minutes)" \
+    bash -c 'out=$PWD/out && cd "$1" && go build -trimpath -ldflags "$2" -o "$out" "$3"' build "$dir" "$ldflags" "$pkg"
 fi
 echo "$bin"

@@ -18,8 +18,10 @@ import (
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
-// providerDir holds the provider binary built once for the package.
-var providerDir string
+// cliConfig is the CLI configuration every workspace uses, written once for the package next to
+// the provider binary it names: a dev_overrides block for tf-hetzner/hetzner, the same one
+// scripts/lib.sh's cli_config writes for the demo and examples-check.
+var cliConfig string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -42,11 +44,17 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "building the provider:", err)
 		return 1
 	}
-	providerDir = dir
+	cliConfig = filepath.Join(dir, "cli.tfrc")
+	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		"tf-hetzner/hetzner", dir)
+	if err := os.WriteFile(cliConfig, []byte(config), 0o600); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 
-// workspace is one Terraform working directory with its own CLI configuration.
+// workspace is one Terraform working directory.
 type workspace struct {
 	t   testing.TB
 	dir string
@@ -66,14 +74,8 @@ func newWorkspace(t testing.TB, endpoint, token string) *workspace {
 		t.Fatal("TF_ACC_TERRAFORM_PATH must name the Terraform or OpenTofu CLI to test with")
 	}
 	dir := t.TempDir()
-	rc := filepath.Join(dir, ".cli.tfrc")
-	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"tf-hetzner/hetzner", providerDir)
-	if err := os.WriteFile(rc, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+rc,
+		"TF_CLI_CONFIG_FILE="+cliConfig,
 		"TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1",
 		"HCLOUD_TOKEN="+token,
