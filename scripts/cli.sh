@@ -18,26 +18,27 @@ cache="${HETZNER_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-h
 
 log() { echo "cli.sh: $*" >&2; }
 
+terraform_install() { GOFLAGS=-mod=mod GOBIN="$PWD/out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"; }
+
 build_terraform() {
   local dir="$cache/terraform-$TERRAFORM_VERSION"
   cache_build "$dir" "cli.sh: building Terraform $TERRAFORM_VERSION from the Go module proxy into $dir (first run only, about 2 minutes)" \
-    env GOFLAGS=-mod=mod GOBIN="$PWD/out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
+    terraform_install || exit 1
   echo "$dir/terraform"
 }
 
 # go install refuses OpenTofu's module because of its replace directives: build it in a copy.
 tofu_from_copy() {
   local src
-  src=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  cp -r "$src" src && chmod -R u+w src
-  (cd src && go build -o ../out/tofu ./cmd/tofu)
-  rm -rf src
+  src=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
+    [[ -n "$src" ]] && cp -r "$src" src && chmod -R u+w src &&
+    (cd src && go build -o ../out/tofu ./cmd/tofu) && rm -rf src
 }
 
 build_tofu() {
   local dir="$cache/tofu-$TOFU_VERSION"
   cache_build "$dir" "cli.sh: building OpenTofu $TOFU_VERSION from the Go module proxy into $dir (first run only, 2 to 5 minutes)" \
-    tofu_from_copy
+    tofu_from_copy || exit 1
   echo "$dir/tofu"
 }
 

@@ -91,12 +91,13 @@ cache_build() {
   trap "rm -rf '$tmp'" EXIT
   echo "$what" >&2
   local started=$SECONDS
-  if ! (cd "$tmp" && "$@") >"$tmp/log" 2>&1; then
+  # (The builder runs where `set -e` does not apply: it chains its steps with &&.)
+  if ! (cd "$tmp" && "$@") >"$tmp/log" 2>&1 || [[ ! -e "$tmp/out" ]]; then
     cat "$tmp/log" >&2
     echo "failed after $((SECONDS - started)) s: $what" >&2
     return 1
   fi
-  mv "$tmp/out" "$dest"
+  mv "$tmp/out" "$dest" || return 1
   rm -rf "$tmp"
   trap - EXIT
   exec {lock_fd}>&-
