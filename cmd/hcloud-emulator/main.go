@@ -49,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rateBurst := fs.Int("rate-burst", 0, "rate limit bucket size (default: the rate limit)")
 	quiet := fs.Bool("quiet", false, "do not log requests to stderr")
 	noSeed := fs.Bool("no-seed", false, "start without the seeded servers and images")
+	retryAfter := fs.Bool("retry-after", false, "send Retry-After with 429 answers (the real API is not documented to)")
+	dailyBackups := fs.Bool("daily-backups", false, "servers with backups enabled take a backup every day in their backup window, into seven slots")
+	backupDuration := fs.Duration("backup-duration", 5*time.Minute, "how long a daily backup runs, holding its server")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		RateLimit:           *rateLimit,
 		RateBurst:           *rateBurst,
 		NoSeed:              *noSeed,
+		RetryAfter:          *retryAfter,
+		DailyBackups:        *dailyBackups,
+		BackupDuration:      *backupDuration,
 	}
 	if !*quiet {
 		opts.Logger = func(line string) { logger.Println(line) }
@@ -143,6 +149,7 @@ func printSummary(w io.Writer, emu *emulator.Emulator) {
 	_ = tw.Flush()
 	fmt.Fprintln(w, "\nAdmin (no auth): GET/DELETE /__emulator/requests, GET /__emulator/state,")
 	fmt.Fprintln(w, `  POST /__emulator/servers/{id} {"status":"running"|"off","ignore_acpi_shutdown":true|false}`)
+	fmt.Fprintln(w, "  POST/GET/DELETE /__emulator/faults, POST /__emulator/servers/{id}/busy and /daily_backup")
 }
 
 // serverIDs is a flag holding a comma-separated list of server ids.

@@ -23,6 +23,42 @@ type soakFigures struct {
 	driftPlans          int // plans right after a successful apply that wanted changes
 	orphans, duplicates int
 	losses              int
+	adopted             int // state entries that point at an image none of ours (an automatic backup)
+	removedByAPI        int // our backups the API removed on its own (rotated out of their slots)
+	replanned           int // plans that created such a backup again, as they should
+	// byKind attributes every finding to the kinds of fault injected during the command after
+	// which it was found.
+	byKind map[emulator.FaultKind]*kindFigures
+	// seen are the fault counts when the last command started.
+	seen    map[emulator.FaultKind]int
+	removed map[int64]bool
+}
+
+type kindFigures struct{ orphans, duplicates, losses, adopted int }
+
+// during returns the kinds of fault injected since the last command started.
+func (fig *soakFigures) during(emu *emulator.Emulator) []emulator.FaultKind {
+	var kinds []emulator.FaultKind
+	for k, n := range emu.ChaosCounts() {
+		if n > fig.seen[k] {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+func (fig *soakFigures) attribute(kinds []emulator.FaultKind, orphans, duplicates, losses, adopted int) {
+	for _, k := range kinds {
+		kf := fig.byKind[k]
+		if kf == nil {
+			kf = &kindFigures{}
+			fig.byKind[k] = kf
+		}
+		kf.orphans += orphans
+		kf.duplicates += duplicates
+		kf.losses += losses
+		kf.adopted += adopted
+	}
 }
 
 const soakRetries = 5
@@ -46,9 +82,11 @@ func TestSoak(t *testing.T) {
 	}
 
 	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 200 * time.Millisecond})
-	emu.SetChaos(emulator.Chaos{Rate: rate, Seed: seed, LockFor: time.Second})
+	// Writes meet faults twice as often as reads: they are where a fault can cost an image.
+	// A busy server is held for several poll intervals by its daily backup or a rebuild.
+	emu.SetChaos(emulator.Chaos{Rate: rate, WriteRate: min(1, 2*rate), Seed: seed, Kinds: soakKinds(), LockFor: 3 * time.Second, HangFor: time.Second})
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	var fig soakFigures
+	fig := soakFigures{byKind: map[emulator.FaultKind]*kindFigures{}}
 	started := time.Now()
 
 	for injected(emu) < target {
@@ -56,12 +94,13 @@ func TestSoak(t *testing.T) {
 		c := fig.cycles
 		w.write(soakConfig(c, false))
 		soakCommand(t, w, emu, &fig, "apply", "-auto-approve")
-		soakPlanIsEmpty(t, w, &fig)
+		soakPlanIsEmpty(t, w, emu, &fig)
 		w.write(soakConfig(c, true))
 		soakCommand(t, w, emu, &fig, "apply", "-auto-approve")
 		soakCommand(t, w, emu, &fig, "destroy", "-auto-approve")
 		if left := userImages(emu); len(left) > 0 {
 			fig.orphans += len(left)
+			fig.attribute(fig.during(emu), len(left), 0, 0, 0)
 			t.Errorf("cycle %d: %d images left after destroy", c, len(left))
 			for id := range left {
 				emu.RemoveImage(id) // so that the next cycle does not count them again
@@ -69,6 +108,48 @@ func TestSoak(t *testing.T) {
 		}
 	}
 
+	fmt.Print(soakReport(&fig, emu, seed, rate, time.Since(started), cliVersion(w)))
+	if fig.orphans+fig.duplicates+fig.losses+fig.adopted+fig.failedForGood > 0 {
+		t.Errorf("the soak lost something: %d orphans, %d duplicates, %d losses, %d adopted, %d commands failed for good",
+			fig.orphans, fig.duplicates, fig.losses, fig.adopted, fig.failedForGood)
+	}
+	if share := processedShare(emu); share < 0.2 {
+		t.Errorf("processed-then-failed faults were %.0f%% of all faults, want at least 20%%", 100*share)
+	}
+}
+
+// soakKinds are the kinds the soak draws from: every kind, unless SOAK_KINDS names some
+// (comma-separated, as AllFaultKinds spells them).
+func soakKinds() []emulator.FaultKind {
+	v := os.Getenv("SOAK_KINDS")
+	if v == "" {
+		return emulator.AllFaultKinds
+	}
+	var kinds []emulator.FaultKind
+	for _, k := range strings.Split(v, ",") {
+		kinds = append(kinds, emulator.FaultKind(strings.TrimSpace(k)))
+	}
+	return kinds
+}
+
+// processedShare is the share of the injected faults whose request took effect first.
+func processedShare(emu *emulator.Emulator) float64 {
+	var processed, all int
+	for k, n := range emu.ChaosCounts() {
+		all += n
+		if k.ProcessedThenFailed() {
+			processed += n
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(processed) / float64(all)
+}
+
+// soakReport is the table make soak prints: every kind of fault with what was found after
+// the commands it hit, then the totals.
+func soakReport(fig *soakFigures, emu *emulator.Emulator, seed uint64, rate float64, took time.Duration, cli string) string {
 	counts := emu.ChaosCounts()
 	kinds := make([]string, 0, len(counts))
 	for k := range counts {
@@ -76,26 +157,37 @@ func TestSoak(t *testing.T) {
 	}
 	sort.Strings(kinds)
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nfault soak: seed %d, rate %.2f, %s, %s\n", seed, rate, time.Since(started).Round(time.Second), cliVersion(w))
-	fmt.Fprintf(&b, "%-28s %6s\n", "fault injected", "count")
+	fmt.Fprintf(&b, "\nfault soak: seed %d, rate %.2f (writes %.2f), %s, %s\n", seed, rate, min(1, 2*rate), took.Round(time.Second), cli)
+	fmt.Fprintf(&b, "%-34s %9s %7s %7s %10s %6s %7s\n", "fault injected", "processed", "count", "orphans", "duplicates", "losses", "adopted")
 	for _, k := range kinds {
-		fmt.Fprintf(&b, "%-28s %6d\n", k, counts[emulator.FaultKind(k)])
+		kind := emulator.FaultKind(k)
+		kf := fig.byKind[kind]
+		if kf == nil {
+			kf = &kindFigures{}
+		}
+		processed := "-"
+		if kind.ProcessedThenFailed() {
+			processed = "yes"
+		}
+		fmt.Fprintf(&b, "%-34s %9s %7d %7d %10d %6d %7d\n", k, processed, counts[kind], kf.orphans, kf.duplicates, kf.losses, kf.adopted)
 	}
-	fmt.Fprintf(&b, "%-28s %6d\n", "total", injected(emu))
-	fmt.Fprintf(&b, "%-28s %6d\n", "API requests", emu.TotalRequests())
-	fmt.Fprintf(&b, "%-28s %6d\n", "cycles", fig.cycles)
-	fmt.Fprintf(&b, "%-28s %6d\n", "CLI commands", fig.commands)
-	fmt.Fprintf(&b, "%-28s %6d\n", "failed, fixed by a rerun", fig.failedThenFixed)
-	fmt.Fprintf(&b, "%-28s %6d\n", "failed for good", fig.failedForGood)
-	fmt.Fprintf(&b, "%-28s %6d\n", "plans with drift", fig.driftPlans)
-	fmt.Fprintf(&b, "%-28s %6d\n", "orphaned images", fig.orphans)
-	fmt.Fprintf(&b, "%-28s %6d\n", "duplicate images", fig.duplicates)
-	fmt.Fprintf(&b, "%-28s %6d\n", "lost state entries", fig.losses)
-	fmt.Print(b.String())
-	if fig.orphans+fig.duplicates+fig.losses+fig.failedForGood > 0 {
-		t.Errorf("the soak lost something: %d orphans, %d duplicates, %d losses, %d commands failed for good",
-			fig.orphans, fig.duplicates, fig.losses, fig.failedForGood)
-	}
+	total := injected(emu)
+	fmt.Fprintf(&b, "%-34s %9s %7d\n", "total", "", total)
+	fmt.Fprintf(&b, "%-34s %6.0f%%\n", "processed, then failed", 100*processedShare(emu))
+	fmt.Fprintf(&b, "%-34s %7d\n", "API requests", emu.TotalRequests())
+	fmt.Fprintf(&b, "%-34s %7d\n", "cycles", fig.cycles)
+	fmt.Fprintf(&b, "%-34s %7d\n", "CLI commands", fig.commands)
+	fmt.Fprintf(&b, "%-34s %7d\n", "failed, fixed by a rerun", fig.failedThenFixed)
+	fmt.Fprintf(&b, "%-34s %7d\n", "failed for good", fig.failedForGood)
+	fmt.Fprintf(&b, "%-34s %7d\n", "plans with drift", fig.driftPlans)
+	fmt.Fprintf(&b, "%-34s %7d\n", "automatic backups kept at the end", automaticBackups(emu))
+	fmt.Fprintf(&b, "%-34s %7d\n", "our backups removed by the API", fig.removedByAPI)
+	fmt.Fprintf(&b, "%-34s %7d\n", "  and planned again", fig.replanned)
+	fmt.Fprintf(&b, "%-34s %7d\n", "orphaned images", fig.orphans)
+	fmt.Fprintf(&b, "%-34s %7d\n", "duplicate images", fig.duplicates)
+	fmt.Fprintf(&b, "%-34s %7d\n", "lost state entries", fig.losses)
+	fmt.Fprintf(&b, "%-34s %7d\n", "images adopted that are not ours", fig.adopted)
+	return b.String()
 }
 
 // soakConfig declares six images across three servers; the second variant changes every
@@ -142,6 +234,7 @@ func soakCommand(t *testing.T, w *workspace, emu *emulator.Emulator, fig *soakFi
 	var err error
 	for attempt := 0; attempt <= soakRetries; attempt++ {
 		fig.commands++
+		fig.seen = emu.ChaosCounts()
 		if out, err = w.run(args...); err == nil {
 			if attempt > 0 {
 				fig.failedThenFixed++
@@ -154,14 +247,24 @@ func soakCommand(t *testing.T, w *workspace, emu *emulator.Emulator, fig *soakFi
 	t.Errorf("%v failed %d times; last output:\n%s", args, soakRetries+1, out)
 }
 
-func soakPlanIsEmpty(t *testing.T, w *workspace, fig *soakFigures) {
+// soakPlanIsEmpty checks that a plan right after a successful apply is empty, unless the API
+// removed one of our backups meanwhile (its daily backup pushed it out of the seven slots):
+// then the plan must create it again, and nothing else.
+func soakPlanIsEmpty(t *testing.T, w *workspace, emu *emulator.Emulator, fig *soakFigures) {
 	t.Helper()
 	for attempt := 0; attempt <= soakRetries; attempt++ {
 		fig.commands++
+		removed := removedFromState(w, emu)
 		out, err := w.run("plan", "-detailed-exitcode")
 		var exit *exec.ExitError
 		switch {
 		case err == nil:
+			return
+		case errors.As(err, &exit) && exit.ExitCode() == 2 && len(removed) > 0:
+			fig.replanned++
+			if !strings.Contains(out, fmt.Sprintf("%d to add, 0 to change, 0 to destroy", len(removed))) {
+				t.Errorf("the API removed %v; the plan should create them again and do nothing else:\n%s", removed, out)
+			}
 			return
 		case errors.As(err, &exit) && exit.ExitCode() == 2:
 			fig.driftPlans++
@@ -172,8 +275,26 @@ func soakPlanIsEmpty(t *testing.T, w *workspace, fig *soakFigures) {
 	fig.failedForGood++
 }
 
+// removedFromState lists the state's images that the API removed on its own.
+func removedFromState(w *workspace, emu *emulator.Emulator) []string {
+	byAPI := map[string]bool{}
+	for _, id := range emu.ImagesRemovedByAPI() {
+		byAPI[strconv.FormatInt(id, 10)] = true
+	}
+	var out []string
+	for addr, img := range w.managedImages() {
+		if byAPI[img.ID] {
+			out = append(out, addr)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // compareWithState counts orphans (in the API, not in the state), duplicates (two images of
-// one declaration) and losses (in the state, gone from the API although nobody deleted it).
+// one declaration), losses (in the state, gone from the API although neither we nor the API's
+// own backup rotation deleted it) and adoptions (in the state, but not one of ours: an
+// automatic backup), and attributes them to the faults of the command.
 func compareWithState(t *testing.T, w *workspace, emu *emulator.Emulator, fig *soakFigures, command string) {
 	t.Helper()
 	inState := map[string]string{}
@@ -181,36 +302,86 @@ func compareWithState(t *testing.T, w *workspace, emu *emulator.Emulator, fig *s
 		inState[img.ID] = addr
 	}
 	images := userImages(emu)
+	all := map[int64]bool{}
+	for _, img := range emu.ImagesOfType("snapshot", "backup") {
+		all[img.ID] = true
+	}
+	byAPI := map[int64]bool{}
+	for _, id := range emu.ImagesRemovedByAPI() {
+		byAPI[id] = true
+	}
+	var orphans, duplicates, losses, adopted int
 	perDecl := map[string]int{}
 	for id, decl := range images {
 		perDecl[decl]++
 		if _, ok := inState[strconv.FormatInt(id, 10)]; !ok {
-			fig.orphans++
+			orphans++
 			t.Errorf("after %s: image %d (%s) is in the API but not in the state", command, id, decl)
 		}
 	}
 	for decl, n := range perDecl {
 		if n > 1 {
-			fig.duplicates += n - 1
+			duplicates += n - 1
 			t.Errorf("after %s: %d images of declaration %s", command, n, decl)
 		}
 	}
 	for id, addr := range inState {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		if _, ok := images[n]; !ok {
-			fig.losses++
+		_, ours := images[n]
+		switch {
+		case ours:
+		case all[n]:
+			adopted++
+			t.Errorf("after %s: %s points at image %s, which is not ours (an automatic backup)", command, addr, id)
+		case byAPI[n]:
+			if !fig.counted(n) {
+				fig.removedByAPI++
+			}
+		default:
+			losses++
 			t.Errorf("after %s: %s points at image %s, which does not exist", command, addr, id)
 		}
 	}
+	fig.orphans += orphans
+	fig.duplicates += duplicates
+	fig.losses += losses
+	fig.adopted += adopted
+	if orphans+duplicates+losses+adopted > 0 {
+		fig.attribute(fig.during(emu), orphans, duplicates, losses, adopted)
+	}
 }
 
-// userImages returns the emulator's snapshots and backups with their declaration label.
+// counted remembers an image the API removed, so that it is counted once.
+func (fig *soakFigures) counted(id int64) bool {
+	if fig.removed == nil {
+		fig.removed = map[int64]bool{}
+	}
+	seen := fig.removed[id]
+	fig.removed[id] = true
+	return seen
+}
+
+// userImages returns the emulator's snapshots and backups that a declaration of the soak
+// made (they carry its decl label), with that label. Automatic backups have no labels.
 func userImages(emu *emulator.Emulator) map[int64]string {
 	out := map[int64]string{}
 	for _, img := range emu.ImagesOfType("snapshot", "backup") {
-		out[img.ID] = img.Labels["decl"]
+		if decl := img.Labels["decl"]; decl != "" {
+			out[img.ID] = decl
+		}
 	}
 	return out
+}
+
+// automaticBackups counts the backups the API took on its own that are still there.
+func automaticBackups(emu *emulator.Emulator) int {
+	n := 0
+	for _, img := range emu.ImagesOfType("backup") {
+		if len(img.Labels) == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func injected(emu *emulator.Emulator) int {

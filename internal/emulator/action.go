@@ -17,6 +17,9 @@ const (
 const (
 	commandCreateImage      = "create_image"
 	commandChangeProtection = "change_protection"
+	commandEnableBackup     = "enable_backup"
+	commandDisableBackup    = "disable_backup"
+	commandDeleteServer     = "delete_server"
 )
 
 // Action is the emulator's action in the API's wire shape.
@@ -100,6 +103,9 @@ func (e *Emulator) startAction(command string, now time.Time, d time.Duration, r
 // rises in the configured shape up to 99, and at the deadline it finishes. Called under e.mu
 // before anything is read.
 func (e *Emulator) advance(now time.Time) {
+	if e.opts.DailyBackups {
+		e.takeDueBackups(now)
+	}
 	for _, a := range e.actions {
 		if a.Status != ActionStatusRunning {
 			continue
@@ -151,6 +157,7 @@ type actionFilter struct {
 	ids      []int64
 	statuses []string
 	image    int64 // 0: any action; else only actions on this image
+	server   int64 // 0: any action; else only actions on this server
 	onImages bool  // only actions that involve some image
 }
 
@@ -159,6 +166,7 @@ func (f actionFilter) keep(a *actionState) bool {
 	case len(f.ids) > 0 && !slices.Contains(f.ids, a.ID),
 		len(f.statuses) > 0 && !slices.Contains(f.statuses, a.Status),
 		f.image != 0 && !a.involves("image", f.image),
+		f.server != 0 && !a.involves("server", f.server),
 		f.onImages && !slices.ContainsFunc(a.Resources, func(r ActionResource) bool { return r.Type == "image" }):
 		return false
 	}

@@ -42,16 +42,50 @@ func (e *Emulator) adminReply(r *http.Request) reply {
 			Servers []Server `json:"servers"`
 			Images  []Image  `json:"images"`
 			Actions []Action `json:"actions"`
+			// RemovedByAPI are the images the API removed on its own (rotated or disabled
+			// backups, backups of deleted servers).
+			RemovedByAPI []int64 `json:"images_removed_by_api"`
 			// ServerHistory maps a server id to its power history (see ServerHistory).
 			ServerHistory map[int64][]string `json:"server_history"`
-		}{e.serversLocked(), e.imagesLocked(), e.actionsLocked(), e.history})
-	case strings.HasPrefix(r.URL.Path, "/__emulator/servers/") && r.Method == http.MethodPost:
-		return e.adminSetServerPower(r)
-	case r.URL.Path == "/__emulator/requests" || r.URL.Path == "/__emulator/state":
-		return errorReply(&apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "method " + r.Method + " is not allowed for " + r.URL.Path})
-	default:
-		return errorReply(notFound("no admin endpoint %s", r.URL.Path))
+		}{e.serversLocked(), e.imagesLocked(), e.actionsLocked(), nonNilIDs(e.removedByAPI), e.history})
+	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodPost:
+		return e.adminAddFault(r)
+	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodGet:
+		out := make([]faultJSON, 0, len(e.faults))
+		for _, f := range e.faults {
+			out = append(out, faultToJSON(f))
+		}
+		return jsonReply(http.StatusOK, struct {
+			Faults []faultJSON `json:"faults"`
+		}{out})
+	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodDelete:
+		e.faults = nil
+		e.actionFaults = nil
+		return noContent()
+	case r.URL.Path == "/__emulator/requests" || r.URL.Path == "/__emulator/state" || r.URL.Path == "/__emulator/faults":
+		return methodNotAllowed(r)
 	}
+	if id, action, ok := adminServerPath(r.URL.Path); ok {
+		if r.Method != http.MethodPost {
+			return methodNotAllowed(r)
+		}
+		return e.adminServerAction(r, id, action)
+	}
+	if strings.HasPrefix(r.URL.Path, "/__emulator/servers/") && r.Method == http.MethodPost {
+		return e.adminSetServerPower(r)
+	}
+	return errorReply(notFound("no admin endpoint %s", r.URL.Path))
+}
+
+func methodNotAllowed(r *http.Request) reply {
+	return errorReply(&apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "method " + r.Method + " is not allowed for " + r.URL.Path})
+}
+
+func nonNilIDs(ids []int64) []int64 {
+	if ids == nil {
+		return []int64{}
+	}
+	return ids
 }
 
 // adminSetServerPower is POST /__emulator/servers/{id} with a body such as

@@ -61,6 +61,17 @@ type Options struct {
 	OnResponse func(r *http.Request, status int, header http.Header, body []byte)
 	// Logger receives one line per request. Tokens are never logged.
 	Logger func(line string)
+	// RetryAfter adds a Retry-After header to the rate limiter's 429 answers.
+	// The API is not documented to send one, so it is off by default.
+	RetryAfter bool
+	// DailyBackups makes servers with backups enabled take a backup every day
+	// at the start of their backup window, into seven slots (the oldest backup
+	// goes). Off by default, so that a test's images do not depend on the hour
+	// it runs at; RunDailyBackup takes one at any time.
+	DailyBackups bool
+	// BackupDuration is how long a daily backup runs, holding its server
+	// (default 5 minutes, or ActionDuration when that is longer).
+	BackupDuration time.Duration
 }
 
 // Emulator is an http.Handler serving the API under /v1 and admin endpoints
@@ -82,6 +93,7 @@ type Emulator struct {
 	serverLocks  map[int64]time.Time
 	transitions  map[int64]serverTransition
 	history      map[int64][]string
+	removedByAPI []int64
 	faults       []*Fault
 	actionFaults []actionFault
 	chaos        *chaosState
@@ -155,10 +167,14 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/images/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForImage}),
 		def("/v1/images/{id}/actions/change_protection", map[string]handler{http.MethodPost: e.changeProtection}),
 		def("/v1/images/{id}/actions/{action_id}", map[string]handler{http.MethodGet: e.getActionForImage}),
+		def("/v1/servers/{id}", map[string]handler{http.MethodDelete: e.deleteServer}),
+		def("/v1/servers/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForServer}),
 		def("/v1/servers/{id}/actions/create_image", map[string]handler{http.MethodPost: e.createImage}),
 		def("/v1/servers/{id}/actions/shutdown", map[string]handler{http.MethodPost: e.shutdownServer}),
 		def("/v1/servers/{id}/actions/poweroff", map[string]handler{http.MethodPost: e.poweroffServer}),
 		def("/v1/servers/{id}/actions/poweron", map[string]handler{http.MethodPost: e.poweronServer}),
+		def("/v1/servers/{id}/actions/enable_backup", map[string]handler{http.MethodPost: e.enableBackup}),
+		def("/v1/servers/{id}/actions/disable_backup", map[string]handler{http.MethodPost: e.disableBackup}),
 		def("/v1/actions", map[string]handler{http.MethodGet: e.listActions}),
 		def("/v1/actions/{id}", map[string]handler{http.MethodGet: e.getAction}),
 	}
@@ -258,7 +274,11 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 	}
 	if !allowed {
 		rep := errorReply(&apiError{status: http.StatusTooManyRequests, code: "rate_limit_exceeded", message: "limit of requests per hour reached"})
-		rep.header.Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+		// The API is not documented to send Retry-After: clients must manage with
+		// RateLimit-Reset unless the option asks for it.
+		if e.opts.RetryAfter {
+			rep.header.Set("Retry-After", strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+		}
 		return finish(rep, DropNone)
 	}
 	if !e.authorized(r.Header.Get("Authorization")) {
@@ -269,28 +289,51 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 	if rt != nil {
 		template = rt.template
 	}
-	drop := DropNone
 	f := e.takeFault(r.Method, template, r.URL.Path)
 	if f == nil {
 		f = e.chaosFault(r.Method, template, params, now)
 	}
-	if f != nil {
-		switch f.Drop {
-		case DropBeforeProcessing:
-			return finish(reply{header: http.Header{}}, DropBeforeProcessing)
-		case DropAfterProcessing:
-			drop = DropAfterProcessing
-		default:
-			rep := f.reply()
-			if rep.status == http.StatusTooManyRequests {
-				retryAfterHeader(rep.header)
-			}
-			return finish(rep, DropNone)
+	if f != nil && !f.processedFirst() {
+		if f.Drop != DropNone {
+			return finish(reply{header: http.Header{}, delay: f.Delay}, DropBeforeProcessing)
 		}
+		return e.faultReply(f, now, finish)
 	}
 
+	rep := e.route(r, rt, params, body, now)
+	if f == nil {
+		return finish(rep, DropNone)
+	}
+	// The request took effect; now the client learns nothing of it, or only
+	// that something failed.
+	if f.Drop != DropNone {
+		rep.delay = f.Delay
+		return finish(rep, DropAfterProcessing)
+	}
+	return e.faultReply(f, now, finish)
+}
+
+// faultReply answers an injected fault. An injected 429 says, like the
+// bucket's own, that nothing is left and when the bucket will be full again;
+// Retry-After only when the fault asks for it.
+func (e *Emulator) faultReply(f *Fault, now time.Time, finish func(reply, DropMode) (reply, DropMode)) (reply, DropMode) {
+	rep := f.reply()
+	rep.delay = f.Delay
+	rep, drop := finish(rep, DropNone)
+	if rep.status == http.StatusTooManyRequests {
+		rep.header.Set("RateLimit-Remaining", "0")
+		rep.header.Set("RateLimit-Reset", strconv.FormatInt(now.Add(e.bucket.untilFullFromEmpty()).Unix(), 10))
+	}
+	if f.RetryAfter > 0 {
+		rep.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	return rep, drop
+}
+
+// route runs the handler for the request, or answers 404/405.
+func (e *Emulator) route(r *http.Request, rt *route, params map[string]int64, body []byte, now time.Time) reply {
 	if rt == nil {
-		return finish(errorReply(notFound("no route for %s %s", r.Method, r.URL.Path)), drop)
+		return errorReply(notFound("no route for %s %s", r.Method, r.URL.Path))
 	}
 	h, ok := rt.methods[r.Method]
 	if !ok {
@@ -301,9 +344,9 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 		}
 		slices.Sort(allow)
 		rep.header.Set("Allow", strings.Join(allow, ", "))
-		return finish(rep, drop)
+		return rep
 	}
-	return finish(h(&request{http: r, params: params, body: body, now: now}), drop)
+	return h(&request{http: r, params: params, body: body, now: now})
 }
 
 // authorized checks the bearer token. Without Options.Token any token shaped

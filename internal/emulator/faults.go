@@ -3,6 +3,7 @@ package emulator
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // DropMode says whether and when a faulted request's connection is closed
@@ -21,6 +22,20 @@ const (
 	DropAfterProcessing
 )
 
+// FaultWhen says whether a faulted request takes effect before it fails.
+type FaultWhen int
+
+const (
+	// FaultBefore answers the fault without the request having any effect, like
+	// an API that refuses the request or a proxy that never reaches it.
+	FaultBefore FaultWhen = iota
+	// FaultAfter lets the request take effect, then answers the fault (or drops
+	// the connection): the API did the work, but the client cannot know it, as
+	// when a create answered "service temporarily unavailable" left its
+	// snapshot behind.
+	FaultAfter
+)
+
 // Fault is one injected failure for requests matching Method and Path.
 type Fault struct {
 	// Method matches the request method; empty matches any.
@@ -37,8 +52,24 @@ type Fault struct {
 	Message string
 	// RawBody replaces the JSON error body, e.g. a proxy's HTML 502 page.
 	RawBody string
-	// Drop closes the connection instead of (or after) answering.
+	// Drop closes the connection instead of answering. With When set to
+	// FaultAfter any Drop means DropAfterProcessing.
 	Drop DropMode
+	// When is FaultBefore (the zero value) or FaultAfter.
+	When FaultWhen
+	// RetryAfter, when positive, is sent as a Retry-After header (seconds). The
+	// API is not documented to send one, so by default a 429 carries only the
+	// RateLimit-* headers.
+	RetryAfter int
+	// Delay holds the answer (or the hang-up) this long, without holding up
+	// other requests: with a client timeout shorter than Delay, the client
+	// times out, and with FaultAfter it times out on a request that took effect.
+	Delay time.Duration
+}
+
+// processedFirst reports whether the request runs before the fault is answered.
+func (f *Fault) processedFirst() bool {
+	return f.When == FaultAfter || f.Drop == DropAfterProcessing
 }
 
 type actionFault struct {
@@ -149,4 +180,16 @@ func (f *Fault) reply() reply {
 		msg = "injected fault: " + code
 	}
 	return errorReply(&apiError{status: status, code: code, message: msg})
+}
+
+// PendingFaults returns copies of the queued request faults, in match order,
+// each with the Count it has left.
+func (e *Emulator) PendingFaults() []Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Fault, 0, len(e.faults))
+	for _, f := range e.faults {
+		out = append(out, *f)
+	}
+	return out
 }

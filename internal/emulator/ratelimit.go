@@ -66,3 +66,13 @@ func (b *tokenBucket) header(now time.Time) http.Header {
 	h.Set("RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(full.UnixNano())/1e9)), 10))
 	return h
 }
+
+// untilFullFromEmpty is how long an empty bucket takes to fill: what an
+// injected 429 reports as RateLimit-Reset. Without limiting, the nominal
+// allowance refills at one request a second.
+func (b *tokenBucket) untilFullFromEmpty() time.Duration {
+	if b.limit <= 0 {
+		return nominalLimit * time.Second
+	}
+	return time.Duration(b.capacity / b.perSecond() * float64(time.Second))
+}

@@ -33,8 +33,11 @@ func TestRateLimit_emptyBucketIsRefusedUntilRefilled(t *testing.T) {
 	}
 	third := h.do("GET", "/v1/images", "")
 	third.wantError(t, http.StatusTooManyRequests, "rate_limit_exceeded")
-	if third.header.Get("Retry-After") != "1" {
-		t.Errorf("Retry-After = %q, want 1", third.header.Get("Retry-After"))
+	if ra, ok := third.header["Retry-After"]; ok {
+		t.Errorf("Retry-After = %q; the API is not documented to send it, so by default it is not sent", ra)
+	}
+	if header(third, "RateLimit-Remaining") != 0 || header(third, "RateLimit-Reset") != int(testEpoch.Unix())+2 {
+		t.Errorf("a 429 must say when the bucket is full again: %v", third.header)
 	}
 
 	h.clock.Advance(500 * time.Millisecond)
@@ -44,6 +47,16 @@ func TestRateLimit_emptyBucketIsRefusedUntilRefilled(t *testing.T) {
 
 	if got := h.emu.RequestCount("GET", "/v1/images"); got != 5 {
 		t.Errorf("counted %d, want 5 including the refused ones", got)
+	}
+}
+
+func TestRateLimit_retryAfterOnlyWithTheOption(t *testing.T) {
+	h := newHarness(t, Options{RateLimit: 3600, RateBurst: 1, RetryAfter: true})
+	h.do("GET", "/v1/images", "").wantStatus(t, 200)
+	refused := h.do("GET", "/v1/images", "")
+	refused.wantError(t, http.StatusTooManyRequests, "rate_limit_exceeded")
+	if got := refused.header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want 1", got)
 	}
 }
 

@@ -19,6 +19,8 @@ type reply struct {
 	// fromProxy marks an injected answer of something in front of the API (a load
 	// balancer's HTML 502): it is not the API's, so OnResponse does not see it.
 	fromProxy bool
+	// delay holds the answer (or the hang-up) back, outside the mutex.
+	delay time.Duration
 }
 
 // jsonReply encodes v; the values are our own types, so encoding cannot fail.
@@ -100,6 +102,14 @@ func locked(format string, args ...any) *apiError {
 // write is the single exit for every response: it adds the headers every
 // response carries, calls the hook, then either writes or drops.
 func (e *Emulator) write(w http.ResponseWriter, r *http.Request, rep reply, drop DropMode, started time.Time) {
+	if rep.delay > 0 {
+		t := time.NewTimer(rep.delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done(): // the client gave up waiting
+		}
+		t.Stop()
+	}
 	if drop == DropBeforeProcessing {
 		hangUp(w)
 		e.logf("%s %s -> dropped before processing (%s)", r.Method, r.URL.RequestURI(), time.Since(started))

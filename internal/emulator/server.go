@@ -21,6 +21,12 @@ type Server struct {
 	// IgnoreACPIShutdown makes the operating system ignore the graceful
 	// shutdown request, as some do: only a poweroff stops the server.
 	IgnoreACPIShutdown bool `json:"ignore_acpi_shutdown"`
+	// BackupWindow is when the daily backup runs, e.g. "22-02" (UTC hours);
+	// empty while backups are off. AddServer picks one for a server with
+	// backups enabled.
+	BackupWindow string `json:"backup_window,omitempty"`
+
+	nextBackup time.Time // the start of the next backup window, with Options.DailyBackups
 }
 
 func (e *Emulator) serverBusy(s *Server, now time.Time) *apiError {
@@ -106,6 +112,9 @@ func (e *Emulator) createImage(rq *request) reply {
 	e.images[img.ID] = img
 	// Whether the copy is consistent depends on the server being off.
 	e.record(srv.ID, commandCreateImage+" ("+srv.Status+")")
+	if imageType == ImageTypeBackup {
+		e.rotateBackups(srv.ID)
+	}
 
 	// The official example lists only the server; listing the image too
 	// [assumed] lets /images/{id}/actions find the action that made it.

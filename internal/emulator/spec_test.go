@@ -70,3 +70,44 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestResponsesMatchOpenAPI_serverRoutesAndFaultsAfter covers the backup and server routes
+// and the JSON answers of faults staged after processing.
+func TestResponsesMatchOpenAPI_serverRoutesAndFaultsAfter(t *testing.T) {
+	v, err := spec.Load()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	rec := v.Recorder()
+	h := newHarness(t, Options{ActionDuration: time.Second, OnResponse: rec.Observe})
+	h.emu.BusyServer(103, "rebuild_server", time.Hour)
+	h.emu.RunDailyBackup(SeedServerBackups)
+	steps := []struct{ method, path, body string }{
+		{"POST", "/v1/servers/101/actions/enable_backup", ""},
+		{"POST", "/v1/servers/101/actions/enable_backup", ""}, // locked by the first
+		{"POST", "/v1/servers/999/actions/enable_backup", ""},
+		{"GET", "/v1/servers/101/actions?status=running&sort=id:desc&page=1&per_page=5", ""},
+		{"GET", "/v1/servers/103/actions?status=bogus", ""},
+		{"GET", "/v1/servers/999/actions", ""},
+		{"POST", "/v1/servers/103/actions/disable_backup", ""},
+		{"DELETE", "/v1/servers/103", ""},
+		{"DELETE", "/v1/servers/103", ""},
+	}
+	for _, s := range steps {
+		h.do(s.method, s.path, s.body)
+	}
+	h.clock.Advance(time.Hour)
+	h.emu.FailNext(Fault{When: FaultAfter, Status: 500})
+	h.do("POST", "/v1/servers/102/actions/disable_backup", "")
+	h.emu.FailNext(Fault{When: FaultAfter, Status: 503, Code: "unavailable"})
+	h.do("POST", "/v1/servers/101/actions/create_image", `{}`)
+	h.emu.FailNext(Fault{Status: 429, RetryAfter: 3})
+	h.do("GET", "/v1/images", "")
+
+	if want := len(steps) + 3; rec.Checked() != want {
+		t.Errorf("validator saw %d responses, want %d", rec.Checked(), want)
+	}
+	for _, err := range rec.Violations() {
+		t.Error(err)
+	}
+}

@@ -34,6 +34,9 @@ func (e *Emulator) AddServer(s Server) Server {
 		s.Status = ServerStatusRunning
 	}
 	delete(e.transitions, s.ID)
+	if s.BackupsEnabled {
+		e.enableBackups(&s, e.clock())
+	}
 	e.servers[s.ID] = &s
 	return s
 }
