@@ -277,7 +277,7 @@ func isJSON(h http.Header) bool {
 
 // checkRetry decides, after each attempt, whether to try again. A request that changes state is
 // retried only when the API cannot have processed it: it was never fully sent, or the API said
-// so (429, 409 conflict, 503 with an error body). Any other failure after the body was sent is
+// so (429, 409 conflict). Any other failure after the body was sent, every 5xx included, is
 // reported as ErrOutcomeUnknown.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := attemptFrom(ctx)
@@ -304,23 +304,21 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	c.rememberRateLimit(resp.Header)
 
-	switch resp.StatusCode {
-	case http.StatusTooManyRequests:
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
 		return true, nil
-	case http.StatusConflict:
+	case resp.StatusCode == http.StatusConflict:
 		return errorCode(resp) == CodeConflict, nil
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if st.idempotent {
-			return true, nil
-		}
-		code := errorCode(resp)
-		if resp.StatusCode == http.StatusServiceUnavailable && code != "" {
-			return true, nil
-		}
+	case resp.StatusCode >= 500 && !st.idempotent:
+		// The API can do the work and still answer 5xx (a create answered "unavailable" has
+		// left its snapshot behind), so a request that changes state is never resent on one.
 		return false, &outcomeUnknownError{
 			op:    st.method + " " + st.path,
-			cause: fmt.Errorf("HTTP %d %s", resp.StatusCode, code),
+			cause: fmt.Errorf("HTTP %d %s", resp.StatusCode, cmp.Or(errorCode(resp), "without an API error")),
 		}
+	case resp.StatusCode == http.StatusBadGateway, resp.StatusCode == http.StatusServiceUnavailable,
+		resp.StatusCode == http.StatusGatewayTimeout:
+		return st.idempotent, nil
 	}
 	return false, nil
 }
@@ -410,8 +408,9 @@ func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
 	if untilFull <= 0 {
 		return 0, true
 	}
-	// The bucket refills evenly: one request's worth takes untilFull / (limit - remaining).
-	return untilFull / time.Duration(limit-remaining), true
+	// The bucket refills evenly at limit per hour, so one request's worth takes an hour/limit,
+	// however large the bucket is; never longer than until it is full.
+	return min(time.Hour/time.Duration(limit), untilFull), true
 }
 
 // Sleep waits for d or until ctx ends, whichever comes first.

@@ -19,3 +19,6 @@ func DisablePacing(c *Client) {
 
 // PickDue exposes the poller's choice of the actions to check in one tick.
 var PickDue = pickDue
+
+// RateLimitWait exposes how long a 429 is waited out, from its headers.
+var RateLimitWait = rateLimitWait
