@@ -102,15 +102,8 @@ func locked(format string, args ...any) *apiError {
 // write is the single exit for every response: it adds the headers every
 // response carries, calls the hook, then either writes or drops.
 func (e *Emulator) write(w http.ResponseWriter, r *http.Request, rep reply, drop DropMode, started time.Time) {
-	if rep.delay > 0 {
-		t := time.NewTimer(rep.delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done(): // the client gave up waiting
-		}
-		t.Stop()
-	}
 	if drop == DropBeforeProcessing {
+		holdBack(r, rep.delay)
 		hangUp(w)
 		e.logf("%s %s -> dropped before processing (%s)", r.Method, r.URL.RequestURI(), time.Since(started))
 		return
@@ -119,6 +112,7 @@ func (e *Emulator) write(w http.ResponseWriter, r *http.Request, rep reply, drop
 	if e.opts.OnResponse != nil && !isAdmin(r) && !rep.fromProxy {
 		e.opts.OnResponse(r, rep.status, rep.header.Clone(), rep.body)
 	}
+	holdBack(r, rep.delay)
 	if drop == DropAfterProcessing {
 		hangUp(w)
 		e.logf("%s %s -> %d, dropped after processing (%s)", r.Method, r.URL.RequestURI(), rep.status, time.Since(started))
@@ -132,6 +126,20 @@ func (e *Emulator) write(w http.ResponseWriter, r *http.Request, rep reply, drop
 		_, _ = w.Write(rep.body)
 	}
 	e.logf("%s %s -> %d (%s)", r.Method, r.URL.RequestURI(), rep.status, time.Since(started))
+}
+
+// holdBack waits d before the answer goes out (the hook has seen it already), or until the
+// client gives up waiting.
+func holdBack(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
 }
 
 // hangUp closes the connection without a response, as a crashed proxy or a
