@@ -7,6 +7,8 @@
 #   scripts/cli.sh tofu        # OpenTofu 1.12.6 (2 to 5 minutes the first time)
 #   scripts/cli.sh user        # the CLI the demo uses: HETZNER_CLI if set, else a terraform or
 #                              # tofu on PATH that is new enough, else the pinned Terraform
+#   scripts/cli.sh hcloud      # the official provider terraform-provider-hcloud 1.68.0 (about 80 s
+#                              # the first time), served by dev_overrides as hetznercloud/hcloud
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=lib.sh
@@ -14,6 +16,7 @@ source "$root/scripts/lib.sh"
 
 TERRAFORM_VERSION=1.8.5
 TOFU_VERSION=1.12.6
+HCLOUD_VERSION=1.68.0
 cache="${HETZNER_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-hetzner/cli}"
 
 log() { echo "cli.sh: $*" >&2; }
@@ -27,18 +30,20 @@ build_terraform() {
   echo "$dir/terraform"
 }
 
-# go install refuses OpenTofu's module because of its replace directives: build it in a copy.
-tofu_from_copy() {
+# go install refuses modules with replace directives (OpenTofu) and modules whose versions the
+# proxy does not list (terraform-provider-hcloud): build those in a copy of the module.
+#   build_copy MODULE@VERSION PACKAGE BINARY
+build_copy() {
   local src
-  src=$(go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
+  src=$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
     [[ -n "$src" ]] && cp -r "$src" src && chmod -R u+w src &&
-    (cd src && go build -o ../out/tofu ./cmd/tofu) && rm -rf src
+    (cd src && go build -o "../out/$3" "$2") && rm -rf src
 }
 
 build_tofu() {
   local dir="$cache/tofu-$TOFU_VERSION"
   cache_build "$dir" "cli.sh: building OpenTofu $TOFU_VERSION from the Go module proxy into $dir (first run only, 2 to 5 minutes)" \
-    tofu_from_copy || exit 1
+    build_copy "github.com/opentofu/opentofu@v$TOFU_VERSION" ./cmd/tofu tofu || exit 1
   echo "$dir/tofu"
 }
 
@@ -79,9 +84,19 @@ find_user_cli() {
   echo "$cli"
 }
 
+# The official provider, which our users pair with ours: the tests run it on the emulator as a
+# peer, served by dev_overrides as hetznercloud/hcloud.
+build_hcloud() {
+  local dir="$cache/hcloud-$HCLOUD_VERSION"
+  cache_build "$dir" "cli.sh: building terraform-provider-hcloud $HCLOUD_VERSION from the Go module proxy into $dir (first run only, about 80 s)" \
+    build_copy "github.com/hetznercloud/terraform-provider-hcloud@v$HCLOUD_VERSION" . terraform-provider-hcloud || exit 1
+  echo "$dir/terraform-provider-hcloud"
+}
+
 case "${1:-}" in
   terraform) build_terraform ;;
   tofu) build_tofu ;;
   user) find_user_cli ;;
-  *) echo "usage: $0 terraform|tofu|user" >&2; exit 2 ;;
+  hcloud) build_hcloud ;;
+  *) echo "usage: $0 terraform|tofu|user|hcloud" >&2; exit 2 ;;
 esac

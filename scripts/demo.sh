@@ -32,6 +32,8 @@ go_modules
 go build -o "$work/bin/terraform-provider-hetzner" .
 go build -o "$work/hcloud-emulator" ./cmd/hcloud-emulator
 go build -o "$work/scriptutil" ./scripts/scriptutil
+# The official provider finds the servers (data "hcloud_server"); built like Terraform.
+hcloud_provider=$(scripts/cli.sh hcloud)
 
 step "Starting the emulator on a loopback port (actions take 2 s, like a small disk)"
 mkfifo "$work/emulator.out"
@@ -46,8 +48,8 @@ echo "$endpoint_line"
 export HCLOUD_TOKEN=demo0000demo0000demo0000demo0000demo0000demo0000demo0000demo0000
 
 # The demo's own CLI configuration (the machine may name one that does not exist): the provider
-# just built, through dev_overrides.
-cli_config "$work/cli.tfrc" "$work/bin"
+# just built and the official one, through dev_overrides.
+cli_config "$work/cli.tfrc" "$work/bin" "$(dirname "$hcloud_provider")"
 cp examples/demo/*.tf "$work/"
 cd "$work"
 

@@ -1,22 +1,22 @@
 # Sourced by the scripts (not run): the CLI configuration they all use, the filter for the
 # dev_overrides warning, version lines, quiet module downloads, and a locked build into the cache.
 
-# cli_config FILE [PROVIDER_DIR]
+# cli_config FILE [PROVIDER_DIR [HCLOUD_DIR]]
 # Writes a CLI configuration of our own to FILE and points Terraform and OpenTofu at it, so that
 # no user setting (mirrors, credentials, a TF_CLI_CONFIG_FILE naming a missing file) changes what
 # the scripts see. Empty without PROVIDER_DIR; with it, a dev_overrides block that makes
-# tf-hetzner/hetzner the binary in PROVIDER_DIR, with no `init` and nothing downloaded.
+# tf-hetzner/hetzner the binary in PROVIDER_DIR, with no `init` and nothing downloaded; with
+# HCLOUD_DIR too, hetznercloud/hcloud is the official provider in HCLOUD_DIR
+# (scripts/cli.sh hcloud).
 cli_config() {
-  local file=$1 dir=${2:-}
+  local file=$1 dir=${2:-} hcloud_dir=${3:-}
   if [[ -n "$dir" ]]; then
-    cat >"$file" <<CFG
-provider_installation {
-  dev_overrides {
-    "tf-hetzner/hetzner" = "$dir"
-  }
-  direct {}
-}
-CFG
+    {
+      printf 'provider_installation {\n  dev_overrides {\n'
+      printf '    "tf-hetzner/hetzner" = "%s"\n' "$dir"
+      [[ -z "$hcloud_dir" ]] || printf '    "hetznercloud/hcloud" = "%s"\n' "$hcloud_dir"
+      printf '  }\n  direct {}\n}\n'
+    } >"$file"
   else
     : >"$file"
   fi

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 cli=$(scripts/cli.sh "$1")
+# The official provider, which the peer conformance suite and the examples run next to ours.
+peer=$(scripts/cli.sh hcloud)
 parallel=${2:-4}
 go_modules
 # An empty CLI configuration of our own, so no user setting (dev_overrides, mirrors) changes what
@@ -19,6 +21,6 @@ cli_config "$cfg/cli.tfrc"
 host=registry.terraform.io
 [[ "$1" == tofu ]] && host=registry.opentofu.org
 
-echo "acceptance tests with $(cli_version "$cli")"
-TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_ACC_PROVIDER_HOST="$host" \
+echo "acceptance tests with $(cli_version "$cli") and terraform-provider-hcloud at $peer"
+TF_ACC=1 TF_ACC_TERRAFORM_PATH="$cli" TF_ACC_HCLOUD_PROVIDER="$peer" TF_ACC_PROVIDER_HOST="$host" \
   go test -count=1 -timeout 60m -parallel "$parallel" -run '^TestAcc' ./internal/...

@@ -52,12 +52,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	retryAfter := fs.Bool("retry-after", false, "send Retry-After with 429 answers (the real API is not documented to)")
 	dailyBackups := fs.Bool("daily-backups", false, "servers with backups enabled take a backup every day in their backup window, into seven slots")
 	backupDuration := fs.Duration("backup-duration", 5*time.Minute, "how long a daily backup runs, holding its server")
+	servers := fs.Int("servers", 0, "seed this many more servers (server-1 ... server-N, labelled fleet=yes)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	shape, err := emulator.ParseProgressShape(*progressShape)
 	if err != nil {
 		return err
+	}
+	if *servers < 0 {
+		return fmt.Errorf("--servers must be 0 or more, not %d", *servers)
 	}
 
 	logger := log.New(stderr, "hcloud-emulator: ", log.LstdFlags)
@@ -73,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		RetryAfter:          *retryAfter,
 		DailyBackups:        *dailyBackups,
 		BackupDuration:      *backupDuration,
+		Servers:             *servers,
 	}
 	if !*quiet {
 		opts.Logger = func(line string) { logger.Println(line) }
@@ -125,13 +130,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func printSummary(w io.Writer, emu *emulator.Emulator) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nServers:")
-	fmt.Fprintln(tw, "  ID\tNAME\tARCH\tDISK\tBACKUPS\tSTATUS")
-	for _, s := range emu.Servers() {
+	fmt.Fprintln(tw, "  ID\tNAME\tTYPE\tLOCATION\tARCH\tDISK\tBACKUPS\tSTATUS")
+	servers := emu.Servers()
+	// Thousands of --servers would bury the endpoint line's neighbours: show the first few.
+	const shown = 8
+	for i, s := range servers {
+		if i == shown {
+			fmt.Fprintf(tw, "  ... and %d more\n", len(servers)-shown)
+			break
+		}
 		status := s.Status
 		if s.IgnoreACPIShutdown {
 			status += " (ignores ACPI shutdown)"
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%g GB\t%t\t%s\n", s.ID, s.Name, s.Architecture, s.DiskSize, s.BackupsEnabled, status)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%g GB\t%t\t%s\n", s.ID, s.Name, s.ServerType, s.Location, s.Architecture, s.DiskSize, s.BackupsEnabled, status)
 	}
 	fmt.Fprintln(tw, "\nImages:")
 	fmt.Fprintln(tw, "  ID\tNAME\tTYPE\tARCH\tDEPRECATED")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -164,5 +165,44 @@ func TestCommand_refusesAnUnknownProgressShape(t *testing.T) {
 	out, err := exec.CommandContext(t.Context(), bin, "--listen", "127.0.0.1:0", "--progress-shape", "sideways").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), `unknown progress shape "sideways" (one of linear, stalled, steps, slow-start)`) {
 		t.Fatalf("err = %v, output:\n%s", err, out)
+	}
+}
+
+func TestCommand_serversSeedsMoreServers(t *testing.T) {
+	line, cmd, rest, stderr := start(t, "--listen", "127.0.0.1:0", "--quiet", "--servers", "250")
+	endpoint := strings.TrimPrefix(line, "HCLOUD_ENDPOINT=")
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, endpoint+"/servers?label_selector=fleet%3Dyes&per_page=1", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.Repeat("x", 64))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Meta struct {
+			Pagination struct {
+				TotalEntries int `json:"total_entries"`
+			} `json:"pagination"`
+		} `json:"meta"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	_ = resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || body.Meta.Pagination.TotalEntries != 250 {
+		t.Fatalf("GET /servers?label_selector=fleet=yes = %d %+v %v", resp.StatusCode, body, err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v; stderr: %s", err, stderr.String())
+	}
+	// The three seeded servers and five of the fleet, then a count instead of 245 lines.
+	if out := rest.String(); !strings.Contains(out, "server-5 ") || strings.Contains(out, "server-6 ") || !strings.Contains(out, "... and 245 more") {
+		t.Errorf("summary:\n%s", out)
+	}
+}
+
+func TestCommand_refusesNegativeServers(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(t.Context(), []string{"--servers", "-1"}, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "--servers must be 0 or more") {
+		t.Errorf("run --servers -1 = %v", err)
 	}
 }

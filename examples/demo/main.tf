@@ -1,15 +1,29 @@
-# The demo configuration: snapshots of two servers of the local emulator, read back through
-# hetzner_images. scripts/demo.sh runs it; HCLOUD_TOKEN and HCLOUD_ENDPOINT come from the
-# environment, as they do for the official hcloud provider.
+# The demo configuration: snapshots of two servers of the local emulator, found by name with
+# the official hcloud provider's data source, read back through hetzner_images.
+# scripts/demo.sh runs it; both providers read HCLOUD_TOKEN and HCLOUD_ENDPOINT from the
+# environment.
 terraform {
   required_providers {
+    hcloud = {
+      source = "hetznercloud/hcloud"
+    }
     hetzner = {
       source = "tf-hetzner/hetzner"
     }
   }
 }
 
+provider "hcloud" {}
 provider "hetzner" {}
+
+# The servers, as the hcloud provider sees them (in the emulator's seed data).
+data "hcloud_server" "web" {
+  name = "web-1"
+}
+
+data "hcloud_server" "db" {
+  name = "db-1"
+}
 
 variable "protect_web" {
   description = "Protect the web snapshot from deletion."
@@ -18,7 +32,7 @@ variable "protect_web" {
 }
 
 resource "hetzner_image" "web" {
-  server_id         = 101 # web-1 in the emulator's seed data
+  server_id         = data.hcloud_server.web.id
   description       = "web-1 before the upgrade"
   delete_protection = var.protect_web
   labels = {
@@ -28,7 +42,7 @@ resource "hetzner_image" "web" {
 }
 
 resource "hetzner_image" "db" {
-  server_id   = 102 # db-1
+  server_id   = data.hcloud_server.db.id
   description = "db-1 nightly"
   labels = {
     env  = "demo"

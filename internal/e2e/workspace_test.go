@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -45,26 +46,78 @@ func run(m *testing.M) int {
 		return 1
 	}
 	cliConfig = filepath.Join(dir, "cli.tfrc")
-	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"tf-hetzner/hetzner", dir)
-	if err := os.WriteFile(cliConfig, []byte(config), 0o600); err != nil {
+	if err := os.WriteFile(cliConfig, devOverrides("tf-hetzner/hetzner", dir), 0o600); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
 }
 
-// workspace is one Terraform working directory.
-type workspace struct {
-	t   testing.TB
-	dir string
-	cli string
-	env []string
+// devOverrides is a CLI configuration that serves each source address (source, directory, ...)
+// from the binary in its directory.
+func devOverrides(sourceDirs ...string) []byte {
+	var b strings.Builder
+	b.WriteString("provider_installation {\n  dev_overrides {\n")
+	for i := 0; i+1 < len(sourceDirs); i += 2 {
+		fmt.Fprintf(&b, "    %q = %q\n", sourceDirs[i], sourceDirs[i+1])
+	}
+	b.WriteString("  }\n  direct {}\n}\n")
+	return []byte(b.String())
 }
 
-// newWorkspace prepares a working directory whose provider block is empty: the token and the
-// endpoint come from HCLOUD_TOKEN and HCLOUD_ENDPOINT, as most users set them.
-func newWorkspace(t testing.TB, endpoint, token string) *workspace {
+// peerProvider finds the official provider's binary once per test binary. TF_ACC_HCLOUD_PROVIDER
+// names it (scripts/testacc.sh sets it); otherwise scripts/cli.sh prints its path, building it
+// into the cache the first time.
+var peerProvider = sync.OnceValues(func() (string, error) {
+	if path := os.Getenv("TF_ACC_HCLOUD_PROVIDER"); path != "" {
+		return path, nil
+	}
+	out, err := exec.CommandContext(context.Background(), filepath.Join("..", "..", "scripts", "cli.sh"), "hcloud").Output()
+	if err != nil {
+		return "", fmt.Errorf("scripts/cli.sh hcloud: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+})
+
+// peerProviderDir returns the directory dev_overrides names for hetznercloud/hcloud.
+func peerProviderDir(t testing.TB) string {
+	t.Helper()
+	path, err := peerProvider()
+	if err != nil {
+		t.Fatalf("finding the official provider (set TF_ACC_HCLOUD_PROVIDER to its binary): %v", err)
+	}
+	// dev_overrides looks for the binary by its conventional name in the directory it is given.
+	if filepath.Base(path) != "terraform-provider-hcloud" {
+		t.Fatalf("TF_ACC_HCLOUD_PROVIDER=%s: the binary must be named terraform-provider-hcloud", path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the official provider: %v", err)
+	}
+	return filepath.Dir(path)
+}
+
+// workspace is one Terraform working directory. Its CLI configuration is the package's, or its
+// own when it serves the official provider too.
+type workspace struct {
+	t    testing.TB
+	dir  string
+	cli  string
+	env  []string
+	peer bool // the official provider is served too, as hetznercloud/hcloud
+}
+
+// workspaceOption changes what a workspace serves.
+type workspaceOption func(*workspace)
+
+// withPeer serves the official provider (terraform-provider-hcloud, source hetznercloud/hcloud)
+// next to ours through the same dev_overrides, and write adds it to the header with its own
+// provider block: the configuration our users run, both providers on one API.
+func withPeer() workspaceOption { return func(w *workspace) { w.peer = true } }
+
+// newWorkspace prepares a working directory whose provider blocks set nothing but polling: the
+// token and the endpoint come from HCLOUD_TOKEN and HCLOUD_ENDPOINT, as most users set them,
+// and both providers read them.
+func newWorkspace(t testing.TB, endpoint, token string, opts ...workspaceOption) *workspace {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make testacc does)")
@@ -73,15 +126,26 @@ func newWorkspace(t testing.TB, endpoint, token string) *workspace {
 	if cli == "" {
 		t.Fatal("TF_ACC_TERRAFORM_PATH must name the Terraform or OpenTofu CLI to test with")
 	}
-	dir := t.TempDir()
-	env := append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig,
+	w := &workspace{t: t, dir: t.TempDir(), cli: cli}
+	for _, o := range opts {
+		o(w)
+	}
+	config := cliConfig
+	if w.peer {
+		config = filepath.Join(w.dir, ".cli.tfrc")
+		rc := devOverrides("tf-hetzner/hetzner", filepath.Dir(cliConfig), "hetznercloud/hcloud", peerProviderDir(t))
+		if err := os.WriteFile(config, rc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+config,
 		"TF_IN_AUTOMATION=1",
 		"CHECKPOINT_DISABLE=1",
 		"HCLOUD_TOKEN="+token,
 		"HCLOUD_ENDPOINT="+endpoint,
 	)
-	return &workspace{t: t, dir: dir, cli: cli, env: env}
+	return w
 }
 
 const header = `terraform {
@@ -97,10 +161,49 @@ provider "hetzner" {
 }
 `
 
+// peerHeader is the header of a workspace that serves the official provider too.
+const peerHeader = `terraform {
+  required_providers {
+    hetzner = {
+      source = "tf-hetzner/hetzner"
+    }
+    hcloud = {
+      source = "hetznercloud/hcloud"
+    }
+  }
+}
+
+provider "hetzner" {
+  poll_interval = "50ms"
+}
+
+provider "hcloud" {
+  poll_interval = "50ms"
+}
+`
+
 // write replaces the configuration (main.tf) with the header and the given HCL.
 func (w *workspace) write(hcl string) {
 	w.t.Helper()
-	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(header+hcl), 0o600); err != nil {
+	h := header
+	if w.peer {
+		h = peerHeader
+	}
+	w.writeFile("main.tf", h+hcl)
+}
+
+// writeFile writes one file of the configuration as given, without a header (for examples,
+// which bring their own terraform block); empty content removes the file.
+func (w *workspace) writeFile(name, content string) {
+	w.t.Helper()
+	path := filepath.Join(w.dir, name)
+	if content == "" {
+		if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+			w.t.Fatal(err)
+		}
+		return
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
 }
@@ -112,7 +215,12 @@ func (w *workspace) run(args ...string) (string, error) {
 
 func (w *workspace) runEnv(extra []string, args ...string) (string, error) {
 	w.t.Helper()
-	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
+	// -no-color follows the command, or the subcommand of state (state -no-color rm is refused).
+	at := 1
+	if args[0] == "state" {
+		at = 2
+	}
+	args = append(args[:at:at], append([]string{"-no-color"}, args[at:]...)...)
 	cmd := exec.CommandContext(context.Background(), w.cli, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(slicesClone(w.env), extra...)
@@ -137,6 +245,21 @@ func (w *workspace) state() *tfjson.State {
 		w.t.Fatalf("decoding the state: %v", err)
 	}
 	return &st
+}
+
+// resources returns the instances of the state of the given type and mode, by address.
+func (w *workspace) resources(mode tfjson.ResourceMode, typ string) map[string]*tfjson.StateResource {
+	out := map[string]*tfjson.StateResource{}
+	st := w.state()
+	if st.Values == nil || st.Values.RootModule == nil {
+		return out
+	}
+	for _, r := range st.Values.RootModule.Resources {
+		if r.Type == typ && r.Mode == mode {
+			out[r.Address] = r
+		}
+	}
+	return out
 }
 
 // managedImages returns the hetzner_image instances of the state: address → image id and

@@ -121,11 +121,7 @@ func (e *Emulator) removeByAPI(id int64) {
 }
 
 func (e *Emulator) lookupServer(id int64) (*Server, *apiError) {
-	s, ok := e.servers[id]
-	if !ok {
-		return nil, notFound("server with ID %d not found", id)
-	}
-	return s, nil
+	return lookup(e.servers, "server", id)
 }
 
 // enableBackup is POST /servers/{id}/actions/enable_backup. Enabling twice is no error

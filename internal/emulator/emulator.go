@@ -54,6 +54,10 @@ type Options struct {
 	Clock func() time.Time
 	// NoSeed starts with no servers and no images.
 	NoSeed bool
+	// Servers seeds this many more servers after the seeded ones (with NoSeed, the only
+	// ones): server-1, server-2, ..., running, x86, 40 GB, spread over the locations,
+	// labelled fleet=yes and number=<n>.
+	Servers int
 	// OnResponse sees every API response produced for a non-admin request (not an
 	// injected proxy page, which the API never sends),
 	// including the one computed for a DropAfterProcessing fault that never
@@ -129,6 +133,7 @@ func New(opts Options) *Emulator {
 	if !opts.NoSeed {
 		e.seed()
 	}
+	e.seedServers(opts.Servers)
 	return e
 }
 
@@ -167,7 +172,8 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/images/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForImage}),
 		def("/v1/images/{id}/actions/change_protection", map[string]handler{http.MethodPost: e.changeProtection}),
 		def("/v1/images/{id}/actions/{action_id}", map[string]handler{http.MethodGet: e.getActionForImage}),
-		def("/v1/servers/{id}", map[string]handler{http.MethodDelete: e.deleteServer}),
+		def("/v1/servers", map[string]handler{http.MethodGet: e.listServers}),
+		def("/v1/servers/{id}", map[string]handler{http.MethodGet: e.getServer, http.MethodDelete: e.deleteServer}),
 		def("/v1/servers/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForServer}),
 		def("/v1/servers/{id}/actions/create_image", map[string]handler{http.MethodPost: e.createImage}),
 		def("/v1/servers/{id}/actions/shutdown", map[string]handler{http.MethodPost: e.shutdownServer}),

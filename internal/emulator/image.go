@@ -85,13 +85,7 @@ func forbiddenImage(img *Image) *apiError {
 	return &apiError{status: http.StatusForbidden, code: "forbidden", message: fmt.Sprintf("image %d is a %s image and cannot be modified", img.ID, img.Type)}
 }
 
-func (e *Emulator) lookupImage(id int64) (*Image, *apiError) {
-	img, ok := e.images[id]
-	if !ok {
-		return nil, notFound("image with ID %d not found", id)
-	}
-	return img, nil
-}
+func (e *Emulator) lookupImage(id int64) (*Image, *apiError) { return lookup(e.images, "image", id) }
 
 type imageFilter struct {
 	name              string
@@ -175,29 +169,17 @@ func (e *Emulator) listImages(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	q := rq.http.URL.Query()
-	keys, err := parseSort(q["sort"], "id", "name", "created")
-	if err != nil {
-		return errorReply(err)
-	}
-	page, perPage, err := pageParams(q)
-	if err != nil {
-		return errorReply(err)
-	}
 	matched := []Image{}
 	for _, img := range e.images {
 		if filter.keep(img) {
 			matched = append(matched, img.clone())
 		}
 	}
-	sortBy(matched, keys, compareImages)
-	lo, hi, p := paginate(len(matched), page, perPage)
-	rep := jsonReply(http.StatusOK, struct {
-		Images []Image  `json:"images"`
-		Meta   listMeta `json:"meta"`
-	}{matched[lo:hi], listMeta{p}})
-	setLink(rep.header, rq.http, p)
-	return rep
+	page, p, err := pageOf(rq, matched, compareImages, "id", "name", "created")
+	if err != nil {
+		return errorReply(err)
+	}
+	return listReply(rq, "images", page, p)
 }
 
 type imageResponse struct {

@@ -155,3 +155,28 @@ func idParams(q url.Values, name string) ([]int64, *apiError) {
 	}
 	return ids, nil
 }
+
+// pageOf sorts items by the request's sort parameters (each one of fields) and cuts out the
+// requested page.
+func pageOf[T any](rq *request, items []T, compare func(a, b T, field string) int, fields ...string) ([]T, pagination, *apiError) {
+	q := rq.http.URL.Query()
+	keys, err := parseSort(q["sort"], fields...)
+	if err != nil {
+		return nil, pagination{}, err
+	}
+	page, perPage, err := pageParams(q)
+	if err != nil {
+		return nil, pagination{}, err
+	}
+	sortBy(items, keys, compare)
+	lo, hi, p := paginate(len(items), page, perPage)
+	return items[lo:hi], p, nil
+}
+
+// listReply is a list response: the page's items under key, meta.pagination, and the Link
+// header.
+func listReply(rq *request, key string, items any, p pagination) reply {
+	rep := jsonReply(http.StatusOK, map[string]any{key: items, "meta": listMeta{p}})
+	setLink(rep.header, rq.http, p)
+	return rep
+}

@@ -72,6 +72,15 @@ func errorReply(err *apiError) reply {
 	return jsonReply(err.status, b)
 }
 
+// lookup finds an object by id, or answers not_found naming its kind.
+func lookup[T any](objects map[int64]*T, kind string, id int64) (*T, *apiError) {
+	o, ok := objects[id]
+	if !ok {
+		return nil, notFound("%s with ID %d not found", kind, id)
+	}
+	return o, nil
+}
+
 func notFound(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusNotFound, code: "not_found", message: fmt.Sprintf(format, args...)}
 }

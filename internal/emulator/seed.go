@@ -1,6 +1,10 @@
 package emulator
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
 
 // Seeded ids, fixed so that tests and the command's summary can name them.
 const (
@@ -17,6 +21,7 @@ const (
 )
 
 const (
+	seedServerCreatedISO     = "2025-01-15T09:30:00Z"
 	seedImageCreatedISO      = "2024-04-25T08:00:00Z"
 	seedDeprecatedISO        = "2025-05-31T00:00:00Z"
 	seedOlderImageCreatedISO = "2020-04-23T08:00:00Z"
@@ -33,11 +38,16 @@ func mustTime(s string) time.Time {
 // seed adds what a fresh Hetzner project sees: a few servers to snapshot and
 // the public system and app images, one of them deprecated.
 func (e *Emulator) seed() {
-	for _, s := range []Server{
-		{ID: SeedServerNoBackups, Name: "web-1", Architecture: "x86", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "24.04"},
-		{ID: SeedServerBackups, Name: "db-1", Architecture: "x86", DiskSize: 80, BackupsEnabled: true, OSFlavor: "debian", OSVersion: "12"},
-		{ID: SeedServerARM, Name: "arm-1", Architecture: "arm", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "24.04"},
-	} {
+	servers := []Server{
+		{ID: SeedServerNoBackups, Name: "web-1", Architecture: "x86", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "24.04",
+			ImageID: SeedImageUbuntu2404, Labels: map[string]string{"env": "prod", "role": "web"}},
+		{ID: SeedServerBackups, Name: "db-1", Architecture: "x86", DiskSize: 80, BackupsEnabled: true, OSFlavor: "debian", OSVersion: "12",
+			ImageID: SeedImageDebian12, Location: "nbg1", Labels: map[string]string{"env": "prod", "role": "db"}, DeleteProtection: true},
+		{ID: SeedServerARM, Name: "arm-1", Architecture: "arm", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "24.04",
+			ImageID: SeedImageUbuntu2404ARM, Location: "hel1", Labels: map[string]string{"env": "staging", "role": "arm"}},
+	}
+	for _, s := range servers {
+		s.Created = mustTime(seedServerCreatedISO)
 		e.AddServer(s)
 	}
 
@@ -67,5 +77,19 @@ func (e *Emulator) seed() {
 		app,
 	} {
 		e.AddImage(img)
+	}
+}
+
+// seedServers adds n servers the way a larger project has them: server-1 ... server-n, running
+// Ubuntu 24.04 on cx22, spread over the locations, labelled fleet=yes and their number.
+func (e *Emulator) seedServers(n int) {
+	created := mustTime(seedServerCreatedISO)
+	for i := 1; i <= n; i++ {
+		e.AddServer(Server{
+			Name: fmt.Sprintf("server-%d", i), Architecture: "x86", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "24.04",
+			ImageID: SeedImageUbuntu2404, Location: catalogLocations[(i-1)%len(catalogLocations)].Name,
+			Labels:  map[string]string{"fleet": "yes", "number": strconv.Itoa(i)},
+			Created: created.Add(time.Duration(i) * time.Minute),
+		})
 	}
 }

@@ -1,13 +1,18 @@
 package emulator
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 )
 
-// Server is the little of a server that images need: where create_image
-// copies the OS, architecture and disk size from, and whether backups are on.
+// Server is the emulator's server: what create_image copies from (OS, architecture, disk
+// size, whether backups are on) and what GET /servers shows. The wire object (serverView) is
+// built from it and the catalog on every read, so a change to the model (power status,
+// backups) shows everywhere at once. AddServer fills the zero fields.
 type Server struct {
 	ID             int64   `json:"id"`
 	Name           string  `json:"name"`
@@ -24,9 +29,189 @@ type Server struct {
 	// BackupWindow is when the daily backup runs, e.g. "22-02" (UTC hours);
 	// empty while backups are off. AddServer picks one for a server with
 	// backups enabled.
-	BackupWindow string `json:"backup_window,omitempty"`
+	BackupWindow string    `json:"backup_window,omitempty"`
+	nextBackup   time.Time // the start of the next backup window, with Options.DailyBackups
 
-	nextBackup time.Time // the start of the next backup window, with Options.DailyBackups
+	// ServerType names a catalog type (default: the smallest of the architecture that holds
+	// DiskSize); Location names a catalog location (default fsn1).
+	ServerType string `json:"server_type"`
+	Location   string `json:"location"`
+	// ImageID is the image the server was created from; 0, or an image that no longer
+	// exists, is sent as image null.
+	ImageID           int64             `json:"image_id"`
+	Labels            map[string]string `json:"labels"`
+	Created           time.Time         `json:"created"`
+	DeleteProtection  bool              `json:"delete_protection"`
+	RebuildProtection bool              `json:"rebuild_protection"`
+}
+
+// serverStatuses are every status the API knows, for the status filter of GET /servers: the
+// four the power actions use and those the emulator never sets.
+var serverStatuses = []string{
+	ServerStatusRunning, ServerStatusOff, ServerStatusStarting, ServerStatusStopping,
+	"initializing", "deleting", "migrating", "rebuilding", "unknown",
+}
+
+func (s *Server) clone() Server {
+	c := *s
+	c.Labels = maps.Clone(s.Labels)
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	return c
+}
+
+// serverView is the server object of the API. Every key the spec requires is always encoded;
+// nullable ones are pointers. What the emulator does not model (networks, volumes, ISOs,
+// placement groups, traffic counters) is empty or null.
+type serverView struct {
+	ID              int64             `json:"id"`
+	Name            string            `json:"name"`
+	Status          string            `json:"status"`
+	Created         time.Time         `json:"created"`
+	PublicNet       publicNet         `json:"public_net"`
+	PrivateNet      []struct{}        `json:"private_net"`
+	ServerType      ServerType        `json:"server_type"`
+	Datacenter      Datacenter        `json:"datacenter"`
+	Location        Location          `json:"location"`
+	Image           *Image            `json:"image"`
+	ISO             *struct{}         `json:"iso"`
+	PlacementGroup  *struct{}         `json:"placement_group"`
+	RescueEnabled   bool              `json:"rescue_enabled"`
+	Locked          bool              `json:"locked"`
+	BackupWindow    *string           `json:"backup_window"`
+	IncludedTraffic int64             `json:"included_traffic"`
+	OutgoingTraffic *int64            `json:"outgoing_traffic"`
+	IngoingTraffic  *int64            `json:"ingoing_traffic"`
+	Protection      serverProtection  `json:"protection"`
+	Labels          map[string]string `json:"labels"`
+	Volumes         []int64           `json:"volumes"`
+	LoadBalancers   []int64           `json:"load_balancers"`
+	PrimaryDiskSize int               `json:"primary_disk_size"`
+}
+
+type serverProtection struct {
+	Delete  bool `json:"delete"`
+	Rebuild bool `json:"rebuild"`
+}
+
+type publicNet struct {
+	IPv4        *publicIPv4 `json:"ipv4"`
+	IPv6        *publicIPv6 `json:"ipv6"`
+	FloatingIPs []int64     `json:"floating_ips"`
+	Firewalls   []struct{}  `json:"firewalls"`
+}
+
+type publicIPv4 struct {
+	IP      string `json:"ip"`
+	Blocked bool   `json:"blocked"`
+	DNSPtr  string `json:"dns_ptr"`
+}
+
+type publicIPv6 struct {
+	IP      string     `json:"ip"`
+	Blocked bool       `json:"blocked"`
+	DNSPtr  []struct{} `json:"dns_ptr"`
+}
+
+// view builds the API's server object. Addresses are derived from the id, so they are unique
+// and stable: IPv4 from the benchmarking range 198.18.0.0/15 (RFC 2544), IPv6 a /64 of the
+// documentation prefix 2001:db8::/32 (RFC 3849), never addresses of someone else.
+func (e *Emulator) view(s *Server, now time.Time) serverView {
+	loc, _ := locationByName(s.Location)
+	st, _ := serverTypeByName(s.ServerType)
+	v := serverView{
+		ID: s.ID, Name: s.Name, Status: s.Status, Created: s.Created,
+		PublicNet: publicNet{
+			IPv4:        &publicIPv4{IP: ipv4Of(s.ID), DNSPtr: "static." + ipv4Of(s.ID) + ".clients.your-server.de"},
+			IPv6:        &publicIPv6{IP: ipv6NetOf(s.ID), DNSPtr: []struct{}{}},
+			FloatingIPs: []int64{},
+			Firewalls:   []struct{}{},
+		},
+		PrivateNet:      []struct{}{},
+		ServerType:      st,
+		Datacenter:      datacenterOf(loc),
+		Location:        loc,
+		Locked:          e.serverBusy(s, now) != nil,
+		IncludedTraffic: includedTraffic,
+		Protection:      serverProtection{Delete: s.DeleteProtection, Rebuild: s.RebuildProtection},
+		Labels:          s.clone().Labels,
+		Volumes:         []int64{},
+		LoadBalancers:   []int64{},
+		PrimaryDiskSize: int(s.DiskSize),
+	}
+	if s.BackupsEnabled && s.BackupWindow != "" {
+		window := s.BackupWindow
+		v.BackupWindow = &window
+	}
+	if img, ok := e.images[s.ImageID]; ok {
+		c := img.clone()
+		v.Image = &c
+	}
+	return v
+}
+
+func ipv4Of(id int64) string {
+	n := uint32(198)<<24 | uint32(18)<<16
+	n += uint32(id) & 0x1ffff //nolint:gosec // G115: the low 17 bits, on purpose
+	return fmt.Sprintf("%d.%d.%d.%d", n>>24, n>>16&0xff, n>>8&0xff, n&0xff)
+}
+
+func ipv6NetOf(id int64) string {
+	return fmt.Sprintf("2001:db8:%x:%x::/64", id>>16&0xffff, id&0xffff)
+}
+
+type serverResponse struct {
+	Server serverView `json:"server"`
+}
+
+func (e *Emulator) getServer(rq *request) reply {
+	s, err := e.lookupServer(rq.params["id"])
+	if err != nil {
+		return errorReply(err)
+	}
+	return jsonReply(http.StatusOK, serverResponse{e.view(s, rq.now)})
+}
+
+// listServers is GET /servers: filters name (exact), label_selector and status (repeatable),
+// sort by id, name or created, and pages as for images.
+func (e *Emulator) listServers(rq *request) reply {
+	q := rq.http.URL.Query()
+	name := q.Get("name")
+	statuses, err := enumParams(q, "status", serverStatuses...)
+	if err != nil {
+		return errorReply(err)
+	}
+	sel, selErr := parseSelector(q.Get("label_selector"))
+	if selErr != nil {
+		return errorReply(invalidInput("label_selector", selErr.Error()))
+	}
+	matched := []*Server{}
+	for _, s := range e.servers {
+		if (name == "" || s.Name == name) && (len(statuses) == 0 || slices.Contains(statuses, s.Status)) && sel.matches(s.Labels) {
+			matched = append(matched, s)
+		}
+	}
+	page, p, err := pageOf(rq, matched, compareServers, "id", "name", "created")
+	if err != nil {
+		return errorReply(err)
+	}
+	views := make([]serverView, 0, len(page))
+	for _, s := range page {
+		views = append(views, e.view(s, rq.now))
+	}
+	return listReply(rq, "servers", views, p)
+}
+
+func compareServers(a, b *Server, field string) int {
+	switch field {
+	case "name":
+		return cmp.Compare(a.Name, b.Name)
+	case "created":
+		return a.Created.Compare(b.Created)
+	default:
+		return cmp.Compare(a.ID, b.ID)
+	}
 }
 
 func (e *Emulator) serverBusy(s *Server, now time.Time) *apiError {

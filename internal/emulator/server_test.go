@@ -3,6 +3,8 @@ package emulator
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -171,5 +173,129 @@ func TestSeed(t *testing.T) {
 	}
 	if len(New(Options{NoSeed: true}).Images()) != 0 {
 		t.Error("NoSeed still seeds images")
+	}
+}
+
+// listServerIDs returns the ids of one page of GET /v1/servers?query.
+func (h *harness) listServerIDs(query string) []int64 {
+	h.t.Helper()
+	res := h.do("GET", "/v1/servers?"+query, "")
+	res.wantStatus(h.t, http.StatusOK)
+	var body struct {
+		Servers []struct {
+			ID int64 `json:"id"`
+		} `json:"servers"`
+	}
+	res.decode(h.t, &body)
+	ids := make([]int64, len(body.Servers))
+	for i, s := range body.Servers {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func TestListServers_filtersSortAndPages(t *testing.T) {
+	h := newHarness(t, Options{Servers: 4})
+	h.emu.AddServer(Server{ID: 120, Name: "off-1", Status: ServerStatusOff, Labels: map[string]string{"env": "prod"}})
+	// server-1..4 are 104..107; server-n is in catalogLocations[(n-1)%3].
+	tests := []struct {
+		query string
+		want  []int64
+	}{
+		{"", []int64{101, 102, 103, 104, 105, 106, 107, 120}},
+		{"name=db-1", []int64{102}},
+		{"name=db", []int64{}},
+		{"label_selector=env%3Dprod", []int64{101, 102, 120}},
+		{"label_selector=env%3Dprod,role", []int64{101, 102}},
+		{"label_selector=fleet%3Dyes,number+in+(2,4)", []int64{105, 107}},
+		{"label_selector=!fleet", []int64{101, 102, 103, 120}},
+		{"status=off", []int64{120}},
+		{"status=running&status=off&label_selector=env%3Dprod", []int64{101, 102, 120}},
+		{"status=running&name=off-1", []int64{}},
+		{"sort=name", []int64{103, 102, 120, 104, 105, 106, 107, 101}},
+		{"sort=id:desc&per_page=3", []int64{120, 107, 106}},
+		{"sort=id:desc&per_page=3&page=3", []int64{102, 101}},
+		{"sort=created:desc&label_selector=fleet", []int64{107, 106, 105, 104}},
+		{"per_page=5&page=2", []int64{106, 107, 120}},
+	}
+	for _, tc := range tests {
+		if got := h.listServerIDs(tc.query); !slices.Equal(got, tc.want) {
+			t.Errorf("GET /v1/servers?%s = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	for query, field := range map[string]string{
+		"status=asleep": "status", "sort=status": "sort", "label_selector=env+in+(": "label_selector", "page=0": "page",
+	} {
+		e := h.do("GET", "/v1/servers?"+query, "").wantError(t, http.StatusUnprocessableEntity, "invalid_input")
+		if names := e.fieldNames(t); !slices.Equal(names, []string{field}) {
+			t.Errorf("GET /v1/servers?%s: fields %v, want %s", query, names, field)
+		}
+	}
+	var page struct {
+		Meta listMeta `json:"meta"`
+	}
+	res := h.do("GET", "/v1/servers?per_page=3&page=2", "")
+	res.decode(t, &page)
+	if p := page.Meta.Pagination; *p.TotalEntries != 8 || *p.LastPage != 3 || *p.NextPage != 3 || *p.PreviousPage != 1 {
+		t.Errorf("pagination = %+v", p)
+	}
+	if link := res.header.Get("Link"); !strings.Contains(link, `page=3&per_page=3>; rel="next"`) {
+		t.Errorf("Link = %q", link)
+	}
+}
+
+func TestGetServer_isTheCompleteObject(t *testing.T) {
+	h := newHarness(t, Options{ActionDuration: time.Minute})
+	res := h.do("GET", "/v1/servers/102", "")
+	res.wantStatus(t, http.StatusOK)
+	var raw map[string]map[string]json.RawMessage
+	res.decode(t, &raw)
+	srv := raw["server"]
+	for key, want := range map[string]string{
+		"id": "102", "name": `"db-1"`, "status": `"running"`, "created": `"2025-01-15T09:30:00Z"`,
+		"backup_window": `"22-02"`, "locked": "false", "primary_disk_size": "80", "iso": "null",
+		"placement_group": "null", "private_net": "[]", "rescue_enabled": "false",
+		"protection": `{"delete":true,"rebuild":false}`, "labels": `{"env":"prod","role":"db"}`,
+		"outgoing_traffic": "null", "ingoing_traffic": "null", "included_traffic": "21990232555520",
+	} {
+		if got := string(srv[key]); got != want {
+			t.Errorf("server.%s = %s, want %s", key, got, want)
+		}
+	}
+	var s serverView
+	res.decode(t, &struct {
+		Server *serverView `json:"server"`
+	}{&s})
+	if s.ServerType.Name != "cx32" || s.ServerType.Disk != 80 || s.ServerType.Architecture != "x86" ||
+		s.Location.Name != "nbg1" || s.Datacenter.Name != "nbg1-dc3" || s.Datacenter.Location != s.Location ||
+		s.Image == nil || s.Image.ID != SeedImageDebian12 ||
+		s.PublicNet.IPv4.IP != "198.18.0.102" || s.PublicNet.IPv6.IP != "2001:db8:0:66::/64" {
+		t.Errorf("server = %+v", s)
+	}
+
+	// A running action on the server locks it, and the server says so.
+	h.createImage(SeedServerNoBackups, `{}`)
+	var locked struct {
+		Server struct {
+			Locked bool `json:"locked"`
+		} `json:"server"`
+	}
+	h.do("GET", "/v1/servers/101", "").decode(t, &locked)
+	if !locked.Server.Locked {
+		t.Error("server 101 is not locked while its create_image action runs")
+	}
+	h.do("GET", "/v1/servers/999", "").wantError(t, http.StatusNotFound, "not_found")
+}
+
+func TestOptionsServers_seedsMoreServers(t *testing.T) {
+	h := newHarness(t, Options{NoSeed: true, Servers: 60})
+	if got := len(h.emu.Servers()); got != 60 {
+		t.Fatalf("%d servers, want 60", got)
+	}
+	if ids := h.listServerIDs("name=server-60"); len(ids) != 1 {
+		t.Errorf("server-60: %v", ids)
+	}
+	if ids := h.listServerIDs("per_page=50&page=2"); len(ids) != 10 {
+		t.Errorf("second page of 50: %d servers, want 10", len(ids))
 	}
 }

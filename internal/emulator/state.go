@@ -15,8 +15,10 @@ const (
 	firstActionID = 10001
 )
 
-// AddServer adds or replaces a server and returns it. A zero ID is assigned;
-// empty Architecture and OSFlavor default to x86 and unknown.
+// AddServer adds or replaces a server and returns it. A zero ID is assigned. Empty fields
+// get the defaults of a running server: x86, os_flavor unknown, status running, the smallest
+// server type that holds the disk (40 GB when DiskSize is zero), location fsn1, created now,
+// no labels. A server type or location the catalog does not know panics: it is a test's bug.
 func (e *Emulator) AddServer(s Server) Server {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -24,21 +26,31 @@ func (e *Emulator) AddServer(s Server) Server {
 		s.ID = e.nextServerID
 	}
 	e.nextServerID = max(e.nextServerID, s.ID+1)
-	if s.Architecture == "" {
-		s.Architecture = "x86"
+	s.Architecture = cmp.Or(s.Architecture, "x86")
+	s.OSFlavor = cmp.Or(s.OSFlavor, "unknown")
+	s.Status = cmp.Or(s.Status, ServerStatusRunning)
+	if s.DiskSize == 0 {
+		s.DiskSize = 40
 	}
-	if s.OSFlavor == "" {
-		s.OSFlavor = "unknown"
+	s.ServerType = cmp.Or(s.ServerType, serverTypeFor(s.Architecture, s.DiskSize))
+	s.Location = cmp.Or(s.Location, DefaultLocation)
+	if _, ok := serverTypeByName(s.ServerType); !ok {
+		panic("emulator: unknown server type " + s.ServerType)
 	}
-	if s.Status == "" {
-		s.Status = ServerStatusRunning
+	if _, ok := locationByName(s.Location); !ok {
+		panic("emulator: unknown location " + s.Location)
 	}
+	if s.Created.IsZero() {
+		s.Created = e.clock()
+	}
+	s.Created = wireTime(s.Created)
 	delete(e.transitions, s.ID)
 	if s.BackupsEnabled {
 		e.enableBackups(&s, e.clock())
 	}
-	e.servers[s.ID] = &s
-	return s
+	stored := s.clone()
+	e.servers[s.ID] = &stored
+	return stored.clone()
 }
 
 // AddImage adds or replaces an image, for seeding snapshots, backups and
@@ -149,7 +161,7 @@ func (e *Emulator) Servers() []Server {
 func (e *Emulator) serversLocked() []Server {
 	out := make([]Server, 0, len(e.servers))
 	for _, id := range slices.Sorted(maps.Keys(e.servers)) {
-		out = append(out, *e.servers[id])
+		out = append(out, e.servers[id].clone())
 	}
 	return out
 }

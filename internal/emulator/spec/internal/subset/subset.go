@@ -28,6 +28,7 @@ var Paths = []string{
 	"/images/{id}/actions",
 	"/images/{id}/actions/change_protection",
 	"/images/{id}/actions/{action_id}",
+	"/servers",
 	"/servers/{id}",
 	"/servers/{id}/actions",
 	"/servers/{id}/actions/create_image",
