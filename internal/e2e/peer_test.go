@@ -92,11 +92,19 @@ var peerCases = []struct {
 		}},
 	},
 	{
-		name: "data hcloud_servers over two pages",
+		name: "data hcloud_servers over two pages, by selector and status",
 		opts: emulator.Options{Servers: 60},
+		// db-1 is off, powered down outside Terraform.
+		fixture: func(emu *emulator.Emulator) {
+			off := emulator.ServerStatusOff
+			if ok, err := emu.SetServerPower(emulator.SeedServerBackups, &off, nil); !ok || err != nil {
+				panic(fmt.Sprint("powering db-1 off: ", ok, err))
+			}
+		},
 		steps: []peerStep{{
 			hcl: `data "hcloud_servers" "fleet" {` + "\n" + `  with_selector = "fleet=yes"` + "\n}\n" +
-				`data "hcloud_servers" "prod" {` + "\n" + `  with_selector = "env=prod"` + "\n" + `  with_status   = ["running", "off"]` + "\n}",
+				`data "hcloud_servers" "prod" {` + "\n" + `  with_selector = "env=prod"` + "\n" + `  with_status   = ["running", "off"]` + "\n}\n" +
+				`data "hcloud_servers" "off" {` + "\n" + `  with_status = ["off"]` + "\n}",
 			check: func(t *testing.T, p *peerRun) {
 				fleet := make([]int64, 60)
 				for i := range fleet {
@@ -104,6 +112,7 @@ var peerCases = []struct {
 				}
 				listMatches(t, p, "data.hcloud_servers.fleet", "servers", fleet, serverAttributesMatch)
 				listMatches(t, p, "data.hcloud_servers.prod", "servers", []int64{emulator.SeedServerNoBackups, emulator.SeedServerBackups}, serverAttributesMatch)
+				listMatches(t, p, "data.hcloud_servers.off", "servers", []int64{emulator.SeedServerBackups}, serverAttributesMatch)
 			},
 		}},
 	},
