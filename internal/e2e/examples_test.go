@@ -27,6 +27,7 @@ type exampleRun struct {
 var exampleRuns = []exampleRun{
 	// The demo's web snapshot is protected by default; the run lifts it to destroy.
 	{dir: "demo", vars: []string{"-var", "protect_web=false"}},
+	{dir: "guides/snapshot-rotation", vars: []string{"-var", "server_name=db-1", "-var", "rotation=20000", "-var", "keep=2"}},
 }
 
 func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {

@@ -1,16 +1,26 @@
 terraform {
   required_providers {
+    hcloud = {
+      source = "hetznercloud/hcloud"
+    }
     hetzner = {
       source = "tf-hetzner/hetzner"
     }
   }
 }
 
+# Both read HCLOUD_TOKEN.
+provider "hcloud" {}
 provider "hetzner" {}
 
-variable "server_id" {
-  description = "The server to snapshot."
-  type        = number
+variable "server_name" {
+  description = "The name of the server to snapshot."
+  type        = string
+}
+
+# The server, found by name with the official provider's data source.
+data "hcloud_server" "this" {
+  name = var.server_name
 }
 
 variable "keep" {
@@ -33,10 +43,10 @@ resource "terraform_data" "turn" {
 
 resource "hetzner_image" "rotating" {
   count       = var.keep
-  server_id   = var.server_id
+  server_id   = data.hcloud_server.this.id
   description = "rotating snapshot, slot ${count.index}"
   labels = {
-    rotation = "nightly-${var.server_id}"
+    rotation = "nightly-${data.hcloud_server.this.id}"
   }
 
   lifecycle {
@@ -48,7 +58,7 @@ resource "hetzner_image" "rotating" {
 
 # The newest snapshot of the rotation, read after this run's snapshot is written.
 data "hetzner_image" "newest" {
-  label_selector = "rotation=nightly-${var.server_id}"
+  label_selector = "rotation=nightly-${data.hcloud_server.this.id}"
   type           = ["snapshot"]
   status         = ["available"]
   most_recent    = true
