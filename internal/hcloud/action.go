@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -55,7 +56,7 @@ func (c *Client) GetAction(ctx context.Context, id int64) (*Action, error) {
 	var out struct {
 		Action Action `json:"action"`
 	}
-	if err := c.do(ctx, "GET", "/actions/"+strconv.FormatInt(id, 10), nil, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/actions/"+strconv.FormatInt(id, 10), nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out.Action, nil
@@ -87,7 +88,7 @@ func (c *Client) listActionsChunk(ctx context.Context, ids []int64) ([]Action, e
 	var out struct {
 		Actions []Action `json:"actions"`
 	}
-	if err := c.do(ctx, "GET", "/actions", q, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/actions", q, nil, &out); err != nil {
 		return nil, err
 	}
 	return out.Actions, nil
@@ -99,7 +100,7 @@ func (c *Client) listActionsChunk(ctx context.Context, ids []int64) ([]Action, e
 //
 // The checks are shared: the client's poller asks for the running actions of all concurrent
 // calls in one request per tick, so concurrent waits cost about as much as one. An action is
-// checked at most PollWait(time waited) after its previous check: promptly while it is young,
+// checked at most pollWait(time waited) after its previous check: promptly while it is young,
 // rarely once it has run for long.
 func (c *Client) WaitForActions(ctx context.Context, progress func(Action), actions ...*Action) error {
 	report := func(a Action) {
@@ -145,9 +146,42 @@ func (c *Client) WaitForActions(ctx context.Context, progress func(Action), acti
 	return nil
 }
 
-// PollWait is the wait before the next check of something that has been running for elapsed:
+// pollWait is the wait before the next check of something that has been running for elapsed:
 // the poll interval, or a tenth of the time waited so far when that is longer. A change is
 // then noticed within max(interval, 10% of its duration), and a long wait costs few requests.
-func (c *Client) PollWait(elapsed time.Duration) time.Duration {
+func (c *Client) pollWait(elapsed time.Duration) time.Duration {
 	return max(c.pollInterval, elapsed/10)
+}
+
+// poll is the client's one loop for domain waits (a busy server or image, an image being
+// written): it calls op until op says it is done, waiting pollWait between calls on the
+// client's clock. When ctx ends first, it returns op's last error together with ctx's.
+func (c *Client) poll(ctx context.Context, op func() (done bool, err error)) error {
+	start := c.now()
+	for {
+		done, err := op()
+		if done {
+			return err
+		}
+		if serr := c.sleep(ctx, c.pollWait(c.now().Sub(start))); serr != nil {
+			if err == nil {
+				return serr
+			}
+			return fmt.Errorf("%w (gave up waiting: %w)", err, serr)
+		}
+	}
+}
+
+// retryBusy calls op until it succeeds or fails in a way that trying again would not mend:
+// while again(err) holds, it waits as the poll schedule says (a busy image or server frees up
+// when its action ends) until ctx ends.
+func (c *Client) retryBusy(ctx context.Context, op func() error, again func(error) bool) error {
+	return c.poll(ctx, func() (bool, error) {
+		err := op()
+		if err != nil && again(err) {
+			c.log(ctx, "the API is busy with the image or its server; trying again", map[string]any{"error": err.Error()})
+			return false, err
+		}
+		return true, err
+	})
 }

@@ -70,6 +70,8 @@ type Client struct {
 	budget    budget
 	paced     atomic.Int64 // requests that waited for the budget, for tests
 	poller    poller
+	owned     owned
+	refresh   refresher
 }
 
 // RateLimit is what the API said about the request budget in its last answer.
@@ -413,9 +415,7 @@ func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
 	return min(time.Hour/time.Duration(limit), untilFull), true
 }
 
-// Sleep waits for d or until ctx ends, whichever comes first.
-func (c *Client) Sleep(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) }
-
+// sleepContext waits for d or until ctx ends, whichever comes first.
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -197,14 +197,10 @@ func TestProtection_refusesDeleteUntilLifted(t *testing.T) {
 	ctx := context.Background()
 	snap := emu.AddImage(emulator.Image{Type: "snapshot", Status: "available", Architecture: "x86", OSFlavor: "ubuntu", DiskSize: 10})
 	for _, protect := range []bool{true, false} {
-		action, err := c.ChangeImageProtection(ctx, snap.ID, protect)
-		if err != nil {
+		if err := c.SetImageProtection(ctx, snap.ID, protect); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.WaitForActions(ctx, nil, action); err != nil {
-			t.Fatal(err)
-		}
-		err = c.DeleteImage(ctx, snap.ID)
+		err := c.DeleteImage(ctx, snap.ID)
 		if protect && !hcloud.IsAPIError(err, hcloud.CodeProtected) {
 			t.Fatalf("delete of a protected image: err = %v, want protected", err)
 		}
@@ -345,8 +341,10 @@ func getSeeded(c *hcloud.Client) error {
 	return err
 }
 
+// createSnapshot sends one create request: these cases are about the HTTP-level retries of
+// a single POST, below CreateImage's reconciliation of lost answers.
 func createSnapshot(c *hcloud.Client) error {
-	_, _, err := c.CreateImage(context.Background(), emulator.SeedServerNoBackups, hcloud.CreateImageOpts{Type: "snapshot"})
+	_, _, err := hcloud.CreateImageRequest(c, context.Background(), emulator.SeedServerNoBackups, hcloud.CreateImageOpts{Type: "snapshot"})
 	return err
 }
 

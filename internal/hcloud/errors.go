@@ -111,3 +111,7 @@ func IsNotFound(err error) bool { return IsAPIError(err, CodeNotFound) }
 // IsOutcomeUnknown reports whether a state-changing request may have been processed although
 // no answer arrived.
 func IsOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }
+
+// IsBusy reports an answer that says to come back later: another action holds the image or its
+// server (locked), or the object changed while the request ran (conflict).
+func IsBusy(err error) bool { return IsAPIError(err, CodeLocked, CodeConflict) }

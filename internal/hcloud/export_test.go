@@ -1,5 +1,7 @@
 package hcloud
 
+import "context"
+
 // PollLoops returns how many poll loops the client has started.
 func PollLoops(c *Client) int64 { return c.poller.started.Load() }
 
@@ -22,3 +24,8 @@ var PickDue = pickDue
 
 // RateLimitWait exposes how long a 429 is waited out, from its headers.
 var RateLimitWait = rateLimitWait
+
+// CreateImageRequest is one create_image request, without the reconciliation of CreateImage.
+func CreateImageRequest(c *Client, ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
+	return c.createImageRequest(ctx, serverID, opts)
+}

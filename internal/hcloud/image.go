@@ -3,6 +3,7 @@ package hcloud
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -127,7 +128,7 @@ func (c *Client) ListImages(ctx context.Context, opts ImageListOpts) ([]Image, P
 			Pagination Pagination `json:"pagination"`
 		} `json:"meta"`
 	}
-	err := c.do(ctx, "GET", "/images", opts.values(), nil, &out)
+	err := c.do(ctx, http.MethodGet, "/images", opts.values(), nil, &out)
 	return out.Images, out.Meta.Pagination, err
 }
 
@@ -153,7 +154,7 @@ func (c *Client) GetImage(ctx context.Context, id int64) (*Image, error) {
 	var out struct {
 		Image Image `json:"image"`
 	}
-	if err := c.do(ctx, "GET", imagePath(id), nil, nil, &out); err != nil {
+	if err := c.do(ctx, http.MethodGet, imagePath(id), nil, nil, &out); err != nil {
 		return nil, err
 	}
 	return &out.Image, nil
@@ -182,48 +183,56 @@ func (c *Client) UpdateImage(ctx context.Context, id int64, opts ImageUpdateOpts
 	var out struct {
 		Image Image `json:"image"`
 	}
-	if err := c.do(ctx, "PUT", imagePath(id), nil, body, &out); err != nil {
+	if err := c.do(ctx, http.MethodPut, imagePath(id), nil, body, &out); err != nil {
 		return nil, err
 	}
 	return &out.Image, nil
 }
 
-// DeleteImage deletes an image.
+// DeleteImage deletes an image, waiting while it is locked (still being written) or its
+// server is busy.
 func (c *Client) DeleteImage(ctx context.Context, id int64) error {
-	return c.do(ctx, "DELETE", imagePath(id), nil, nil, nil)
+	return c.retryBusy(ctx, func() error { return c.do(ctx, http.MethodDelete, imagePath(id), nil, nil, nil) }, IsBusy)
 }
 
-// CreateImageOpts are the body of POST /servers/{id}/actions/create_image.
-type CreateImageOpts struct {
-	Type        string            `json:"type,omitempty"`        // "snapshot" (the API's default) or "backup"
-	Description *string           `json:"description,omitempty"` // nil lets the API generate one
-	Labels      map[string]string `json:"labels,omitempty"`
-}
-
-// CreateImage starts an image of a server. The image is "creating" until the returned action
-// ends. A lost answer yields an error that IsOutcomeUnknown recognises: the image may exist.
-func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
-	var out struct {
-		Image  Image  `json:"image"`
-		Action Action `json:"action"`
-	}
-	path := fmt.Sprintf("/servers/%d/actions/create_image", serverID)
-	if err := c.do(ctx, "POST", path, nil, opts, &out); err != nil {
-		return nil, nil, err
-	}
-	return &out.Image, &out.Action, nil
-}
-
-// ChangeImageProtection sets delete protection; the change is done when the action ends.
-func (c *Client) ChangeImageProtection(ctx context.Context, id int64, deleteProtected bool) (*Action, error) {
+// SetImageProtection changes delete protection and waits for the API to finish the change.
+// Setting protection to a value is idempotent, so a request whose answer was lost is simply
+// sent again, like a request that found the image busy.
+func (c *Client) SetImageProtection(ctx context.Context, id int64, deleteProtected bool) error {
 	var out struct {
 		Action Action `json:"action"`
 	}
 	body := map[string]bool{"delete": deleteProtected}
-	if err := c.do(ctx, "POST", imagePath(id)+"/actions/change_protection", nil, body, &out); err != nil {
-		return nil, err
+	err := c.retryBusy(ctx, func() error {
+		return c.do(ctx, http.MethodPost, imagePath(id)+"/actions/change_protection", nil, body, &out)
+	}, func(err error) bool { return IsBusy(err) || IsOutcomeUnknown(err) })
+	if err != nil {
+		return err
 	}
-	return &out.Action, nil
+	return c.WaitForActions(ctx, nil, &out.Action)
+}
+
+// WaitForImage waits until an image is written: through its create action when that is known,
+// otherwise (an image adopted after a lost answer) by reading the image until it is no longer
+// being created. progress, when not nil, sees every state of the action.
+func (c *Client) WaitForImage(ctx context.Context, id int64, action *Action, progress func(Action)) error {
+	if action != nil && action.ID != 0 {
+		return c.WaitForActions(ctx, progress, action)
+	}
+	err := c.poll(ctx, func() (bool, error) {
+		img, err := c.GetImage(ctx, id)
+		switch {
+		case err != nil:
+			return true, err
+		case img.Status == ImageStatusUnavailable:
+			return true, fmt.Errorf("image %d became unavailable: writing it failed", id)
+		}
+		return img.Status == ImageStatusAvailable, nil
+	})
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("waiting for image %d: %w", id, err)
+	}
+	return err
 }
 
 func imagePath(id int64) string { return "/images/" + strconv.FormatInt(id, 10) }

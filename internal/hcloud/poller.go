@@ -78,7 +78,7 @@ func (p *poller) join(ctx context.Context, ids []int64) *waiter {
 	// As before the poller existed, the first check comes one interval after the start: an
 	// action that was just returned "running" will not have ended sooner.
 	for _, id := range ids {
-		w.pending[id] = now.Add(p.c.PollWait(0))
+		w.pending[id] = now.Add(p.c.pollWait(0))
 	}
 
 	p.mu.Lock()
@@ -247,7 +247,7 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 			a, found := byID[id]
 			switch {
 			case retry:
-				w.pending[id] = sent.Add(p.c.PollWait(sent.Sub(w.since)))
+				w.pending[id] = sent.Add(p.c.pollWait(sent.Sub(w.since)))
 			case err != nil:
 				delete(w.pending, id)
 			case !found:
@@ -255,7 +255,7 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 				delete(w.pending, id)
 			case a.Status == ActionStatusRunning:
 				ups = append(ups, actionUpdate{action: a})
-				w.pending[id] = sent.Add(p.c.PollWait(sent.Sub(w.since)))
+				w.pending[id] = sent.Add(p.c.pollWait(sent.Sub(w.since)))
 			default:
 				ups = append(ups, actionUpdate{action: a})
 				delete(w.pending, id)

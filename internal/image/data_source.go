@@ -39,8 +39,8 @@ var (
 )
 
 type imageDataSource struct {
-	deps *Deps
-	now  func() time.Time // tells whether a deprecated image is still usable
+	client *hcloud.Client
+	now    func() time.Time // tells whether a deprecated image is still usable
 }
 
 // NewImageDataSource returns the hetzner_image data source.
@@ -202,19 +202,7 @@ var imageItemAttrTypes = schema.NestedAttributeObject{Attributes: imageItemAttri
 	Type().(basetypes.ObjectType).AttrTypes
 
 func (d *imageDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.deps = depsFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-// depsFrom returns the provider's dependencies, or nil before the provider is configured.
-func depsFrom(data any, diagnostics *diag.Diagnostics) *Deps {
-	if data == nil {
-		return nil
-	}
-	deps, ok := data.(*Deps)
-	if !ok {
-		diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *image.Deps, got %T", data))
-	}
-	return deps
+	d.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
 // lookupAttributes are the ways to name the image; exactly one must be set.
@@ -316,7 +304,7 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	img, diagnostics := findOneImage(ctx, d.deps.Client, q)
+	img, diagnostics := findOneImage(ctx, d.client, q)
 	resp.Diagnostics.Append(diagnostics...)
 	if resp.Diagnostics.HasError() {
 		return

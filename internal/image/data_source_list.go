@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
 var (
@@ -24,7 +25,7 @@ var (
 )
 
 type imagesDataSource struct {
-	deps *Deps
+	client *hcloud.Client
 }
 
 // NewImagesDataSource returns the hetzner_images data source.
@@ -131,7 +132,7 @@ func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 }
 
 func (d *imagesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.deps = depsFrom(req.ProviderData, &resp.Diagnostics)
+	d.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *imagesDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
@@ -178,7 +179,7 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	images, err := d.deps.Client.AllImages(ctx, q.listOpts())
+	images, err := d.client.AllImages(ctx, q.listOpts())
 	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Error Listing Images", "listing images with "+q.String(), err, ""))
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
 )
 
 // Default timeouts. Creating copies the server's whole disk, which takes long for large disks;
@@ -46,7 +48,7 @@ var (
 )
 
 type imageResource struct {
-	deps *Deps
+	client *hcloud.Client
 }
 
 // NewImageResource returns the hetzner_image resource.
@@ -174,7 +176,7 @@ func deprecationAttribute() schema.SingleNestedAttribute {
 }
 
 func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.deps = depsFrom(req.ProviderData, &resp.Diagnostics)
+	r.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *imageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -210,7 +212,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !plan.Description.IsUnknown() && !plan.Description.IsNull() {
 		opts.Description = plan.Description.ValueStringPointer()
 	}
-	img, action, err := r.deps.createImage(ctx, serverID, opts)
+	img, action, err := r.client.CreateImage(ctx, serverID, opts)
 	if err != nil {
 		resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
 			fmt.Sprintf("creating a %s of server %d", opts.Type, serverID), err, createHint(err)))
@@ -228,32 +230,27 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 
 	tainted := fmt.Sprintf("Image %d is kept in the Terraform state and marked tainted: the next terraform apply "+
 		"deletes it and creates a new one (or run terraform untaint if it turns out usable).", img.ID)
-	if action != nil && action.ID != 0 {
-		err = r.deps.Client.WaitForActions(ctx, progressLogger(ctx, img.ID), action)
-	} else {
-		err = r.deps.waitForImage(ctx, img.ID)
-	}
-	if err != nil {
+	if err := r.client.WaitForImage(ctx, img.ID, action, progressLogger(ctx, img.ID)); err != nil {
 		resp.Diagnostics.Append(diags.APIError("Image Creation Did Not Finish",
 			fmt.Sprintf("waiting for image %d of server %d to be written", img.ID, serverID), err, tainted))
 		return
 	}
 	if plan.DeleteProtection.ValueBool() {
-		if err := r.deps.setProtection(ctx, img.ID, true); err != nil {
+		if err := r.client.SetImageProtection(ctx, img.ID, true); err != nil {
 			resp.Diagnostics.Append(diags.APIError("Error Protecting Image",
 				fmt.Sprintf("enabling delete protection of image %d", img.ID), err, tainted))
 			// The protection may have been set all the same; the state must say so, or the
 			// replacement's delete would stop on it without explanation.
 			readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			defer cancel()
-			if img, gerr := r.deps.Client.GetImage(readCtx, img.ID); gerr == nil {
+			if img, gerr := r.client.GetImage(readCtx, img.ID); gerr == nil {
 				state.DeleteProtection = types.BoolValue(img.Protection.Delete)
 				resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			}
 			return
 		}
 	}
-	img, err = r.deps.Client.GetImage(ctx, img.ID)
+	img, err = r.client.GetImage(ctx, img.ID)
 	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Error Reading Image",
 			fmt.Sprintf("reading image %d after creating it", state.imageID()), err, tainted))
@@ -270,7 +267,7 @@ func createHint(err error) string {
 			"and import it (terraform import, or an import block), or delete it, before applying again."
 	case hcloud.IsNotFound(err):
 		return "Check server_id: the server does not exist in the project of this token."
-	case busy(err):
+	case hcloud.IsBusy(err):
 		return "The server stayed busy with other actions until the create timeout ran out. Try again later, or raise timeouts.create."
 	case hcloud.IsAPIError(err, hcloud.CodeUnsupported):
 		return "A backup needs a server with backups enabled. Enable backups on the server, or create a snapshot instead."
@@ -288,7 +285,7 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	img, err := r.deps.readImage(ctx, state.imageID())
+	img, err := r.client.RefreshImage(ctx, state.imageID())
 	if hcloud.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Image Deleted Outside Terraform", fmt.Sprintf(
 			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+
@@ -341,7 +338,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	next := state
 	next.Timeouts = plan.Timeouts
 	if changed {
-		img, err := r.deps.Client.UpdateImage(ctx, id, opts)
+		img, err := r.client.UpdateImage(ctx, id, opts)
 		if err != nil {
 			resp.Diagnostics.Append(diags.APIError("Error Updating Image", fmt.Sprintf("updating image %d", id), err, updateHint(err)))
 			return
@@ -352,7 +349,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	if !plan.DeleteProtection.Equal(state.DeleteProtection) {
 		want := plan.DeleteProtection.ValueBool()
-		if err := r.deps.setProtection(ctx, id, want); err != nil {
+		if err := r.client.SetImageProtection(ctx, id, want); err != nil {
 			resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("delete_protection"), "Error Changing Delete Protection",
 				fmt.Sprintf("setting delete protection of image %d to %t", id, want), err, updateHint(err)))
 			return
@@ -393,7 +390,7 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	err := r.deps.deleteImage(ctx, state.imageID())
+	err := r.client.DeleteImage(ctx, state.imageID())
 	switch {
 	case err == nil, hcloud.IsNotFound(err):
 	case hcloud.IsAPIError(err, hcloud.CodeProtected):
@@ -411,7 +408,7 @@ func protectedDetail(id string) string {
 }
 
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	img, d := r.deps.findImport(ctx, req.ID)
+	img, d := findImport(ctx, r.client, req.ID)
 	if d != nil {
 		resp.Diagnostics.Append(d)
 		return
@@ -458,4 +455,79 @@ func progressLogger(ctx context.Context, imageID int64) func(hcloud.Action) {
 			"image_id": imageID, "action_id": a.ID, "status": a.Status, "progress": a.Progress,
 		})
 	}
+}
+
+// configuredClient returns the client the provider configured, or nil before the provider is
+// configured.
+func configuredClient(data any, diagnostics *diag.Diagnostics) *hcloud.Client {
+	if data == nil {
+		return nil
+	}
+	client, ok := data.(*hcloud.Client)
+	if !ok {
+		diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("expected *hcloud.Client, got %T", data))
+	}
+	return client
+}
+
+const selectorPrefix = "selector:"
+
+// findImport resolves an import id (a number, or selector:<label selector>) to a snapshot or
+// backup. On failure it returns the diagnostic instead.
+func findImport(ctx context.Context, client *hcloud.Client, importID string) (*hcloud.Image, diag.Diagnostic) {
+	usage := "Import an image by its numeric id (terraform import hetzner_image.NAME 12345) or by a label " +
+		"selector that matches exactly one snapshot or backup (terraform import hetzner_image.NAME 'selector:env=prod,role=db')."
+	var id int64
+	if sel, ok := strings.CutPrefix(importID, selectorPrefix); ok {
+		if _, err := labels.Parse(sel); err != nil {
+			return nil, diag.NewErrorDiagnostic("Invalid Import Selector", err.Error()+".\n\n"+usage)
+		}
+		images, err := client.AllImages(ctx, hcloud.ImageListOpts{
+			LabelSelector: sel,
+			Types:         []string{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup},
+			Sort:          []string{"id:asc"},
+		})
+		if err != nil {
+			return nil, diags.APIError("Error Importing Image", "listing images with selector "+strconv.Quote(sel), err, "")
+		}
+		if len(images) != 1 {
+			return nil, diag.NewErrorDiagnostic("Import Selector Must Match One Image", fmt.Sprintf(
+				"The selector %q matches %d snapshots and backups; an import needs exactly one.%s\n\n"+
+					"Narrow the selector (add a label term) or import by id.", sel, len(images), matchesText(images)))
+		}
+		id = images[0].ID
+	} else {
+		n, err := strconv.ParseInt(importID, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, diag.NewErrorDiagnostic("Invalid Import ID", fmt.Sprintf("%q is neither an image id nor a selector.\n\n%s", importID, usage))
+		}
+		id = n
+	}
+
+	img, err := client.GetImage(ctx, id)
+	if hcloud.IsNotFound(err) {
+		return nil, diag.NewErrorDiagnostic("Image Not Found", fmt.Sprintf("No image with id %d exists in the project of this token.", id))
+	}
+	if err != nil {
+		return nil, diags.APIError("Error Importing Image", fmt.Sprintf("reading image %d", id), err, "")
+	}
+	if img.Type != hcloud.ImageTypeSnapshot && img.Type != hcloud.ImageTypeBackup {
+		kind := "A System"
+		if img.Type == hcloud.ImageTypeApp {
+			kind = "An App"
+		}
+		return nil, diag.NewErrorDiagnostic("Cannot Import "+kind+" Image", fmt.Sprintf(
+			"Image %d (%s) is %s image that Hetzner provides; hetzner_image manages only your snapshots and "+
+				"backups. Read it with the hetzner_image data source instead.", id, img.Name, strings.ToLower(kind)))
+	}
+	client.ClaimImage(img)
+	return img, nil
+}
+
+// matchesText lists the images a selector matched, for a diagnostic.
+func matchesText(images []hcloud.Image) string {
+	if len(images) == 0 {
+		return ""
+	}
+	return " Matches:" + candidatesText(images)
 }

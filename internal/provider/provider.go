@@ -147,9 +147,9 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 	for _, o := range p.options {
 		o(&opts)
 	}
-	deps := image.NewDeps(hcloud.New(opts))
-	resp.DataSourceData = deps
-	resp.ResourceData = deps
+	client := hcloud.New(opts)
+	resp.DataSourceData = client
+	resp.ResourceData = client
 }
 
 func (p *hetznerProvider) Resources(context.Context) []func() resource.Resource {
