@@ -1,6 +1,9 @@
 package hcloud
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // PollLoops returns how many poll loops the client has started.
 func PollLoops(c *Client) int64 { return c.poller.started.Load() }
@@ -28,4 +31,25 @@ var RateLimitWait = rateLimitWait
 // CreateImageRequest is one create_image request, without the reconciliation of CreateImage.
 func CreateImageRequest(c *Client, ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
 	return c.createImageRequest(ctx, serverID, opts)
+}
+
+// FakeClock makes the client's domain waits (busy, lost answers, images being written) run on
+// a clock that moves only when they sleep, and returns the waits they asked for. A wait that
+// would pass ctx's deadline on that clock ends with context.DeadlineExceeded instead.
+func FakeClock(c *Client) *[]time.Duration {
+	var slept []time.Duration
+	now := time.Now()
+	c.now = func() time.Time { return now }
+	c.sleep = func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
+			return context.DeadlineExceeded
+		}
+		slept = append(slept, d)
+		now = now.Add(d)
+		return nil
+	}
+	return &slept
 }
