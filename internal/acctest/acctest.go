@@ -88,7 +88,7 @@ func (e *Env) Client() *hcloud.Client {
 // CheckNoUserImages fails when a snapshot or backup is left in the emulator: after a destroy,
 // nothing may stay behind.
 func (e *Env) CheckNoUserImages(*terraform.State) error {
-	left := e.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)
+	left := e.Emulator.ImagesOfType(emulator.ImageTypeSnapshot, emulator.ImageTypeBackup)
 	if len(left) > 0 {
 		return fmt.Errorf("%d images left in the emulator after destroy, first id %d", len(left), left[0].ID)
 	}

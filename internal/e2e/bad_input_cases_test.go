@@ -228,13 +228,13 @@ func imagesQuery(attrs string) string { return "data \"hetzner_images\" \"x\" {\
 var dataSourceBadInputs = []badInput{
 	{
 		name: "lookup without id, name or selector", config: imageLookup(`type = ["snapshot"]`), phase: "validate",
-		summary: "Missing Image Lookup",
-		detail:  "None of id, name and label_selector is set, so there is no image to look up. Set exactly one of them.",
+		summary: "Missing Attribute Configuration",
+		detail:  "Exactly one of these attributes must be configured: [id,name,label_selector]",
 	},
 	{
 		name: "lookup by id and name", config: imageLookup("id = \"1001\"\nname = \"ubuntu-24.04\""), phase: "validate",
-		summary: "Conflicting Image Lookups",
-		detail:  "id and name are set, but an image is looked up by exactly one of id, name and label_selector. Keep one of them.",
+		summary: "Invalid Attribute Combination",
+		detail:  "Exactly one of these attributes must be configured: [id,name,label_selector]",
 	},
 	{
 		name: "lookup selector with an open set", config: imageLookup(`label_selector = "env=prod,role in (web"`), phase: "validate",

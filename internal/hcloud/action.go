@@ -51,33 +51,9 @@ func (a *Action) err() error {
 	return e
 }
 
-// GetAction returns one action.
-func (c *Client) GetAction(ctx context.Context, id int64) (*Action, error) {
-	var out struct {
-		Action Action `json:"action"`
-	}
-	if err := c.do(ctx, http.MethodGet, "/actions/"+strconv.FormatInt(id, 10), nil, nil, &out); err != nil {
-		return nil, err
-	}
-	return &out.Action, nil
-}
-
 // actionsPerRequest keeps every GET /actions?id=… answer within one page of the API's default
 // page size, so no pagination is needed for it.
 const actionsPerRequest = 25
-
-// ListActions returns the actions with the given ids, asking for up to 25 in one request.
-func (c *Client) ListActions(ctx context.Context, ids []int64) ([]Action, error) {
-	var all []Action
-	for chunk := range slices.Chunk(ids, actionsPerRequest) {
-		actions, err := c.listActionsChunk(ctx, chunk)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, actions...)
-	}
-	return all, nil
-}
 
 // listActionsChunk is one GET /actions?id=… request for at most actionsPerRequest ids.
 func (c *Client) listActionsChunk(ctx context.Context, ids []int64) ([]Action, error) {

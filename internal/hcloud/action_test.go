@@ -17,7 +17,7 @@ import (
 func newPollingClient(t *testing.T, opts emulator.Options, poll time.Duration) (*hcloud.Client, *emulator.Emulator) {
 	t.Helper()
 	emu, endpoint := emulatortest.Start(t, opts)
-	c := hcloud.New(hcloud.Options{
+	c := newLoggedClient(hcloud.Options{
 		Endpoint:     endpoint,
 		Token:        emulatortest.Token,
 		PollInterval: poll,
@@ -25,6 +25,44 @@ func newPollingClient(t *testing.T, opts emulator.Options, poll time.Duration) (
 		RetryWaitMax: 20 * time.Millisecond,
 	})
 	return c, emu
+}
+
+// clientLog counts what a client logged, by message.
+type clientLog struct {
+	mu      sync.Mutex
+	counts  map[string]int
+	changed chan struct{} // capacity 1: counts changed
+}
+
+func (l *clientLog) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts[msg]
+}
+
+// logs maps each client of newLoggedClient to its log.
+var logs sync.Map
+
+// newLoggedClient returns a client whose log lines are counted, see logOf.
+func newLoggedClient(opts hcloud.Options) *hcloud.Client {
+	l := &clientLog{counts: map[string]int{}, changed: make(chan struct{}, 1)}
+	opts.Log = func(_ context.Context, msg string, _ map[string]any) {
+		l.mu.Lock()
+		l.counts[msg]++
+		l.mu.Unlock()
+		select {
+		case l.changed <- struct{}{}:
+		default:
+		}
+	}
+	c := hcloud.New(opts)
+	logs.Store(c, l)
+	return c
+}
+
+func logOf(c *hcloud.Client) *clientLog {
+	l, _ := logs.Load(c)
+	return l.(*clientLog)
 }
 
 // startSnapshots starts one create_image action on each of n new servers (a server runs one
@@ -66,15 +104,14 @@ func background(n int) []context.Context {
 // requirePollLoopsExited fails the test when a poll loop outlives the waits it served.
 func requirePollLoopsExited(t *testing.T, c *hcloud.Client) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		hcloud.WaitPollLoopsExited(c)
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second): // a guard against hanging, not a timing assertion
-		t.Fatal("the poll loop is still running after every wait ended")
+	l := logOf(c)
+	guard := time.After(10 * time.Second) // a guard against hanging, not a timing assertion
+	for l.count(hcloud.PollStoppedMsg) < l.count(hcloud.PollStartedMsg) {
+		select {
+		case <-l.changed:
+		case <-guard:
+			t.Fatal("the poll loop is still running after every wait ended")
+		}
 	}
 }
 
@@ -106,7 +143,7 @@ func TestWaitForActions_concurrentWaitsShareThePolling(t *testing.T) {
 		t.Errorf("20 concurrent waits cost %d polling requests, one wait %d; want at most twice as many", concurrent, single)
 	}
 	for _, img := range emu.Images() {
-		if img.Type == hcloud.ImageTypeSnapshot && img.Status != hcloud.ImageStatusAvailable {
+		if img.Type == emulator.ImageTypeSnapshot && img.Status != emulator.ImageStatusAvailable {
 			t.Errorf("snapshot %d is %s after its wait succeeded", img.ID, img.Status)
 		}
 	}
@@ -185,7 +222,7 @@ func TestWaitForActions_cancellingOneWaitLeavesTheOthers(t *testing.T) {
 		t.Fatal(err)
 	}
 	requirePollLoopsExited(t, c)
-	if n := hcloud.PollLoops(c); n != 2 {
+	if n := logOf(c).count(hcloud.PollStartedMsg); n != 2 {
 		t.Errorf("%d poll loops started, want one for the concurrent waits and one for the last", n)
 	}
 }

@@ -29,7 +29,9 @@ import (
 // DefaultEndpoint is the public Hetzner Cloud API.
 const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 
-// LogFunc receives one entry per HTTP attempt. It never receives the token or any header.
+// LogFunc receives one entry per HTTP attempt and one per wait the client decides on (a busy
+// image or server, a lost answer, the request budget, the start and end of polling). It never
+// receives the token or any header.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
 
 // Options configure a Client. Zero values take the documented defaults.
@@ -66,19 +68,35 @@ type Client struct {
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
 
-	rateLimit atomic.Pointer[RateLimit]
-	budget    budget
-	paced     atomic.Int64 // requests that waited for the budget, for tests
-	poller    poller
-	owned     owned
-	refresh   refresher
+	budget  budget
+	poller  poller
+	owned   owned
+	refresh refresher
 }
 
-// RateLimit is what the API said about the request budget in its last answer.
-type RateLimit struct {
+// Now is the time on the client's clock, the one its waits run on.
+func (c *Client) Now() time.Time { return c.now() }
+
+// pacedMsg is logged for each request that waits for the request budget to refill.
+const pacedMsg = "waiting for the request budget to refill"
+
+// rateLimit is what the API says about the request budget in an answer's headers.
+type rateLimit struct {
 	Limit     int
 	Remaining int
 	Reset     time.Time
+}
+
+// parseRateLimit reads the RateLimit-Limit, -Remaining and -Reset headers; ok is false when
+// any of them is missing or malformed.
+func parseRateLimit(h http.Header) (rl rateLimit, ok bool) {
+	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
+	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
+	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return rateLimit{}, false
+	}
+	return rateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}, true
 }
 
 // New returns a client for the given options.
@@ -135,9 +153,6 @@ func New(opts Options) *Client {
 	return c
 }
 
-// LastRateLimit returns the budget the API reported last, or nil before the first answer.
-func (c *Client) LastRateLimit() *RateLimit { return c.rateLimit.Load() }
-
 // attempt carries what checkRetry needs to know about a call across its attempts.
 type attempt struct {
 	method, path string
@@ -193,7 +208,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	wait := c.budget.reserve(c.now())
 	defer c.budget.release()
 	if wait > 0 {
-		c.paced.Add(1)
+		c.log(ctx, pacedMsg, map[string]any{
+			"method": method, "path": path, "wait_ms": wait.Milliseconds(),
+		})
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
 		}
@@ -364,14 +381,10 @@ func (c *Client) logAttempt(ctx context.Context, st *attempt, resp *http.Respons
 }
 
 func (c *Client) rememberRateLimit(h http.Header) {
-	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
-	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
-	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
+	rl, ok := parseRateLimit(h)
+	if !ok {
 		return
 	}
-	rl := RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}
-	c.rateLimit.Store(&rl)
 	now := c.now()
 	served, err := http.ParseTime(h.Get("Date"))
 	if err != nil {
@@ -400,19 +413,17 @@ func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
 	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
 		return time.Duration(s) * time.Second, true
 	}
-	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
-	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
-	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || limit <= remaining {
+	rl, ok := parseRateLimit(h)
+	if !ok || rl.Limit <= rl.Remaining {
 		return 0, false
 	}
-	untilFull := time.Unix(reset, 0).Sub(now)
+	untilFull := rl.Reset.Sub(now)
 	if untilFull <= 0 {
 		return 0, true
 	}
 	// The bucket refills evenly at limit per hour, so one request's worth takes an hour/limit,
 	// however large the bucket is; never longer than until it is full.
-	return min(time.Hour/time.Duration(limit), untilFull), true
+	return min(time.Hour/time.Duration(rl.Limit), untilFull), true
 }
 
 // sleepContext waits for d or until ctx ends, whichever comes first.

@@ -23,7 +23,7 @@ import (
 func newClient(t *testing.T, opts emulator.Options) (*hcloud.Client, *emulator.Emulator) {
 	t.Helper()
 	emu, endpoint := emulatortest.Start(t, opts)
-	c := hcloud.New(hcloud.Options{
+	c := newLoggedClient(hcloud.Options{
 		Endpoint:     endpoint,
 		Token:        emulatortest.Token,
 		UserAgent:    "terraform-provider-hetzner/test",
@@ -57,10 +57,10 @@ func TestGetImage_unknownIDIsTypedNotFound(t *testing.T) {
 	}
 }
 
-func TestListImages_filtersAndSorts(t *testing.T) {
+func TestAllImages_filtersAndSorts(t *testing.T) {
 	c, _ := newClient(t, emulator.Options{})
-	images, _, err := c.ListImages(context.Background(), hcloud.ImageListOpts{
-		Types: []string{hcloud.ImageTypeSystem}, Architectures: []string{"arm"}, Sort: []string{"name:desc"},
+	images, err := c.AllImages(context.Background(), hcloud.ImageListOpts{
+		Types: []hcloud.ImageType{hcloud.ImageTypeSystem}, Architectures: []string{"arm"}, Sort: []string{"name:desc"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -74,10 +74,10 @@ func TestListImages_filtersAndSorts(t *testing.T) {
 	}
 }
 
-func TestListImages_deprecatedOnlyWhenAsked(t *testing.T) {
+func TestAllImages_deprecatedOnlyWhenAsked(t *testing.T) {
 	c, _ := newClient(t, emulator.Options{})
 	for _, include := range []bool{false, true} {
-		images, _, err := c.ListImages(context.Background(), hcloud.ImageListOpts{Name: "ubuntu-20.04", IncludeDeprecated: include})
+		images, err := c.AllImages(context.Background(), hcloud.ImageListOpts{Name: "ubuntu-20.04", IncludeDeprecated: include})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestAllImages_walksEveryPageAtFiftyPerRequest(t *testing.T) {
 		emu.AddImage(emulator.Image{Type: "snapshot", Status: "available", Description: fmt.Sprint("s", i),
 			Architecture: "x86", OSFlavor: "ubuntu", DiskSize: 10, Labels: map[string]string{"n": fmt.Sprint(i % 2)}})
 	}
-	images, err := c.AllImages(context.Background(), hcloud.ImageListOpts{Types: []string{"snapshot"}})
+	images, err := c.AllImages(context.Background(), hcloud.ImageListOpts{Types: []hcloud.ImageType{hcloud.ImageTypeSnapshot}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func createSnapshot(c *hcloud.Client) error {
 }
 
 func countSnapshots(emu *emulator.Emulator) int {
-	return len(emu.ImagesOfType(hcloud.ImageTypeSnapshot))
+	return len(emu.ImagesOfType(emulator.ImageTypeSnapshot))
 }
 
 func TestRateLimit_waitsAsTheAPIAsks(t *testing.T) {
@@ -369,9 +369,8 @@ func TestRateLimit_waitsAsTheAPIAsks(t *testing.T) {
 	if n := emu.RequestCount("GET", "/v1/images/{id}"); n < 4 {
 		t.Errorf("%d requests; want at least one answered 429 and retried", n)
 	}
-	rl := c.LastRateLimit()
-	if rl == nil || rl.Limit != 3600 {
-		t.Errorf("last rate limit %+v, want the API's headers", rl)
+	if limit := hcloud.BudgetLimit(c); limit != 3600 {
+		t.Errorf("the client learnt a limit of %d requests an hour, want the API's 3600", limit)
 	}
 }
 

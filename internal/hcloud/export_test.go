@@ -5,21 +5,21 @@ import (
 	"time"
 )
 
-// PollLoops returns how many poll loops the client has started.
-func PollLoops(c *Client) int64 { return c.poller.started.Load() }
+// The log messages that start and end a poll loop.
+const (
+	PollStartedMsg = pollStartedMsg
+	PollStoppedMsg = pollStoppedMsg
+	PacedMsg       = pacedMsg
+)
 
-// WaitPollLoopsExited blocks until every poll loop the client started has exited.
-func WaitPollLoopsExited(c *Client) { c.poller.loops.Wait() }
-
-// PacedRequests returns how many requests waited for the request budget to refill.
-func PacedRequests(c *Client) int64 { return c.paced.Load() }
-
-// DisablePacing makes the client send every request at once, whatever the budget, to measure
-// what pacing saves.
-func DisablePacing(c *Client) {
+// BudgetLimit returns the hourly request limit the client learnt from the API's headers, or 0.
+func BudgetLimit(c *Client) int {
 	c.budget.mu.Lock()
 	defer c.budget.mu.Unlock()
-	c.budget.disabled = true
+	if c.budget.refill == 0 {
+		return 0
+	}
+	return int(time.Hour / c.budget.refill)
 }
 
 // PickDue exposes the poller's choice of the actions to check in one tick.

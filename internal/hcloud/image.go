@@ -9,23 +9,38 @@ import (
 	"time"
 )
 
-// Image types and statuses as the API spells them.
-const (
-	ImageTypeSystem   = "system"
-	ImageTypeApp      = "app"
-	ImageTypeSnapshot = "snapshot"
-	ImageTypeBackup   = "backup"
+// ImageType is what an image is: Hetzner's own (system, app) or the project's (snapshot, backup).
+type ImageType string
 
-	ImageStatusAvailable   = "available"
-	ImageStatusCreating    = "creating"
-	ImageStatusUnavailable = "unavailable"
+// The image types, as the API spells them.
+const (
+	ImageTypeSystem   ImageType = "system"
+	ImageTypeApp      ImageType = "app"
+	ImageTypeSnapshot ImageType = "snapshot"
+	ImageTypeBackup   ImageType = "backup"
 )
+
+// ImageTypes are all image types, in the API's order.
+var ImageTypes = []ImageType{ImageTypeSystem, ImageTypeApp, ImageTypeSnapshot, ImageTypeBackup}
+
+// ImageStatus is how far an image is written.
+type ImageStatus string
+
+// The image statuses, as the API spells them.
+const (
+	ImageStatusAvailable   ImageStatus = "available"
+	ImageStatusCreating    ImageStatus = "creating"
+	ImageStatusUnavailable ImageStatus = "unavailable"
+)
+
+// ImageStatuses are all image statuses, in the API's order.
+var ImageStatuses = []ImageStatus{ImageStatusAvailable, ImageStatusCreating, ImageStatusUnavailable}
 
 // Image is the API's image object.
 type Image struct {
 	ID           int64             `json:"id"`
-	Type         string            `json:"type"`
-	Status       string            `json:"status"`
+	Type         ImageType         `json:"type"`
+	Status       ImageStatus       `json:"status"`
 	Name         string            `json:"name"` // only system images have one
 	Description  string            `json:"description"`
 	ImageSize    *float64          `json:"image_size"` // null until the image is written
@@ -61,11 +76,24 @@ type Deprecation struct {
 	UnavailableAfter time.Time `json:"unavailable_after"`
 }
 
+// DeprecationDates returns when an image was deprecated and when it stops being usable. The
+// newer deprecation object says both; with only the older deprecated time, the image is usable
+// for three more months, as hcloud-go's deprecationutil assumes.
+func (img *Image) DeprecationDates() (announced, unavailable time.Time, deprecated bool) {
+	switch {
+	case img.Deprecation != nil:
+		return img.Deprecation.Announced, img.Deprecation.UnavailableAfter, true
+	case img.Deprecated != nil:
+		return *img.Deprecated, img.Deprecated.AddDate(0, 3, 0), true
+	}
+	return time.Time{}, time.Time{}, false
+}
+
 // ImageListOpts are the filters of GET /images. Empty fields are left out of the query.
 type ImageListOpts struct {
 	Name              string
-	Types             []string
-	Statuses          []string
+	Types             []ImageType
+	Statuses          []ImageStatus
 	Architectures     []string
 	BoundTo           []int64
 	LabelSelector     string
@@ -80,8 +108,12 @@ func (o ImageListOpts) values() url.Values {
 	if o.Name != "" {
 		q.Set("name", o.Name)
 	}
-	q["type"] = o.Types
-	q["status"] = o.Statuses
+	for _, t := range o.Types {
+		q.Add("type", string(t))
+	}
+	for _, s := range o.Statuses {
+		q.Add("status", string(s))
+	}
 	q["architecture"] = o.Architectures
 	for _, id := range o.BoundTo {
 		q.Add("bound_to", strconv.FormatInt(id, 10))
@@ -107,8 +139,8 @@ func (o ImageListOpts) values() url.Values {
 	return q
 }
 
-// Pagination is the meta.pagination object of list answers.
-type Pagination struct {
+// pagination is the meta.pagination object of list answers.
+type pagination struct {
 	Page         int `json:"page"`
 	PerPage      int `json:"per_page"`
 	PreviousPage int `json:"previous_page"` // 0 on the first page
@@ -117,15 +149,15 @@ type Pagination struct {
 	TotalEntries int `json:"total_entries"`
 }
 
-// MaxPerPage is the largest page the API serves.
-const MaxPerPage = 50
+// maxPerPage is the largest page the API serves.
+const maxPerPage = 50
 
-// ListImages returns one page of images.
-func (c *Client) ListImages(ctx context.Context, opts ImageListOpts) ([]Image, Pagination, error) {
+// listImages returns one page of images.
+func (c *Client) listImages(ctx context.Context, opts ImageListOpts) ([]Image, pagination, error) {
 	var out struct {
 		Images []Image `json:"images"`
 		Meta   struct {
-			Pagination Pagination `json:"pagination"`
+			Pagination pagination `json:"pagination"`
 		} `json:"meta"`
 	}
 	err := c.do(ctx, http.MethodGet, "/images", opts.values(), nil, &out)
@@ -136,10 +168,10 @@ func (c *Client) ListImages(ctx context.Context, opts ImageListOpts) ([]Image, P
 // ceil(N/50) requests. opts.Page and opts.PerPage are ignored.
 func (c *Client) AllImages(ctx context.Context, opts ImageListOpts) ([]Image, error) {
 	var all []Image
-	opts.PerPage = MaxPerPage
+	opts.PerPage = maxPerPage
 	for page := 1; page > 0; {
 		opts.Page = page
-		images, p, err := c.ListImages(ctx, opts)
+		images, p, err := c.listImages(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +195,7 @@ func (c *Client) GetImage(ctx context.Context, id int64) (*Image, error) {
 // ImageUpdateOpts are the changes of PUT /images/{id}. Nil fields are left as they are.
 type ImageUpdateOpts struct {
 	Description *string
-	Type        string            // only "snapshot": converts a backup
+	Type        ImageType         // only ImageTypeSnapshot: converts a backup
 	Labels      map[string]string // replaces the whole set; see UpdateImage
 }
 

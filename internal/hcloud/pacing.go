@@ -24,7 +24,6 @@ const (
 // count from the last answer.
 type budget struct {
 	mu        sync.Mutex
-	disabled  bool    // for tests that measure what happens without pacing
 	remaining float64 // the estimate at `at`
 	at        time.Time
 	capacity  float64 // the bucket's size
@@ -37,7 +36,7 @@ type budget struct {
 
 // observe replaces the estimate with what an answer's RateLimit headers say. served is the
 // answer's Date, or now when it has none.
-func (b *budget) observe(rl RateLimit, served, now time.Time) {
+func (b *budget) observe(rl rateLimit, served, now time.Time) {
 	if rl.Limit <= 0 {
 		return
 	}
@@ -74,7 +73,7 @@ func (b *budget) reserve(now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.outstanding++
-	if b.refill == 0 || b.disabled {
+	if b.refill == 0 {
 		return 0
 	}
 	if now.After(b.at) {

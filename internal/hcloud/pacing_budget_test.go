@@ -9,7 +9,7 @@ func TestBudget_pacesAtTheRefillRateOnceLow(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	var b budget
 	// The API's default budget, 400 of 3600 left: full again in 3200 s.
-	b.observe(RateLimit{Limit: 3600, Remaining: 400, Reset: t0.Add(3200 * time.Second)}, t0, t0)
+	b.observe(rateLimit{Limit: 3600, Remaining: 400, Reset: t0.Add(3200 * time.Second)}, t0, t0)
 
 	// Down to the reserve of a tenth (360), requests go at once, even at the same instant.
 	for i := range 40 {
@@ -45,7 +45,7 @@ func TestBudget_neverSendsIntoAnEmptyBucket(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	var b budget
 	// Another tool left nothing: the bucket of 3600 is full again in an hour.
-	b.observe(RateLimit{Limit: 3600, Remaining: 0, Reset: t0.Add(time.Hour)}, t0, t0)
+	b.observe(rateLimit{Limit: 3600, Remaining: 0, Reset: t0.Add(time.Hour)}, t0, t0)
 	for i := range 3 {
 		if d, want := b.reserve(t0), time.Duration(i+1)*time.Second; d != want {
 			t.Errorf("request %d waits %v, want %v", i+1, d, want)
@@ -57,7 +57,7 @@ func TestBudget_bucketSizeComesFromReset(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	var b budget
 	// 10 requests a second into a bucket of 30 (RateBurst below RateLimit): 20 left, full in 1 s.
-	b.observe(RateLimit{Limit: 36000, Remaining: 20, Reset: t0.Add(time.Second)}, t0, t0)
+	b.observe(rateLimit{Limit: 36000, Remaining: 20, Reset: t0.Add(time.Second)}, t0, t0)
 	if b.capacity != 30 {
 		t.Errorf("capacity %v, want 30", b.capacity)
 	}

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -27,10 +26,6 @@ type poller struct {
 	waiters map[*waiter]struct{}
 	stop    context.CancelFunc // ends the running loop; nil when none runs
 	wake    chan struct{}      // tells the running loop that the schedule changed
-
-	// For tests: loops started, and loops that have not exited yet.
-	started atomic.Int64
-	loops   sync.WaitGroup
 }
 
 // waiter is one WaitForActions call.
@@ -92,8 +87,7 @@ func (p *poller) join(ctx context.Context, ids []int64) *waiter {
 		// Each loop has its own wake channel, so that a stopping loop cannot swallow a wake-up
 		// meant for its successor.
 		p.stop, p.wake = cancel, make(chan struct{}, 1)
-		p.started.Add(1)
-		p.loops.Add(1)
+		p.c.log(ctx, pollStartedMsg, map[string]any{"action_ids": ids})
 		go p.loop(loopCtx, p.wake)
 	} else {
 		signal(p.wake)
@@ -120,8 +114,14 @@ func signal(ch chan struct{}) {
 	}
 }
 
+// The log lines that start and end a poll loop; each loop logs both, once.
+const (
+	pollStartedMsg = "polling running actions"
+	pollStoppedMsg = "stopped polling actions: nobody waits"
+)
+
 func (p *poller) loop(ctx context.Context, wake chan struct{}) {
-	defer p.loops.Done()
+	defer p.c.log(ctx, pollStoppedMsg, nil)
 	for {
 		p.mu.Lock()
 		// leave cancels under p.mu, so a loop that sees ctx live here is still the current one.

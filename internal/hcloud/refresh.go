@@ -80,13 +80,13 @@ func (r *refresher) remember(img *Image) {
 func (c *Client) listUserImages(ctx context.Context) map[int64]*Image {
 	out := map[int64]*Image{}
 	opts := ImageListOpts{
-		Types:   []string{ImageTypeSnapshot, ImageTypeBackup},
+		Types:   []ImageType{ImageTypeSnapshot, ImageTypeBackup},
 		Sort:    []string{"id:asc"},
-		PerPage: MaxPerPage,
+		PerPage: maxPerPage,
 	}
 	for page := 1; page > 0 && page <= listMaxPages; {
 		opts.Page = page
-		images, p, err := c.ListImages(ctx, opts)
+		images, p, err := c.listImages(ctx, opts)
 		if err != nil {
 			return out
 		}

@@ -14,7 +14,7 @@ import (
 
 // CreateImageOpts are the body of POST /servers/{id}/actions/create_image.
 type CreateImageOpts struct {
-	Type        string            `json:"type,omitempty"`        // "snapshot" (the API's default) or "backup"
+	Type        ImageType         `json:"type,omitempty"`        // snapshot (the API's default) or backup
 	Description *string           `json:"description,omitempty"` // nil lets the API generate one
 	Labels      map[string]string `json:"labels,omitempty"`
 }
@@ -150,7 +150,7 @@ func (c *Client) findLostImage(ctx context.Context, serverID int64, opts CreateI
 	mu.Lock()
 	defer mu.Unlock()
 	typ := cmp.Or(opts.Type, ImageTypeSnapshot)
-	list := ImageListOpts{Types: []string{typ}, Sort: []string{"created:asc", "id:asc"}}
+	list := ImageListOpts{Types: []ImageType{typ}, Sort: []string{"created:asc", "id:asc"}}
 	list.LabelSelector = selectorFor(opts.Labels)
 	images, err := c.AllImages(ctx, list)
 	if err != nil {

@@ -68,7 +68,7 @@ func TestCreateImage_lostAnswerAdoptsTheImageItMade(t *testing.T) {
 	if action != nil || img.Description != desc {
 		t.Errorf("got image %+v, action %+v; want the adopted image and no action", img, action)
 	}
-	if n := len(emu.ImagesOfType(hcloud.ImageTypeSnapshot)); n != 1 {
+	if n := len(emu.ImagesOfType(emulator.ImageTypeSnapshot)); n != 1 {
 		t.Errorf("the emulator holds %d snapshots, want 1", n)
 	}
 	if n := emu.RequestCount("POST", "/v1/servers/{id}/actions/create_image"); n != 1 {

@@ -7,17 +7,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
@@ -26,25 +24,28 @@ import (
 )
 
 var (
-	_ datasource.DataSource                   = (*imageDataSource)(nil)
-	_ datasource.DataSourceWithConfigure      = (*imageDataSource)(nil)
-	_ datasource.DataSourceWithValidateConfig = (*imageDataSource)(nil)
-)
-
-// The API's enum values, which the filters are validated against at plan time.
-var (
-	imageTypes    = []string{hcloud.ImageTypeSystem, hcloud.ImageTypeApp, hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup}
-	imageStatuses = []string{hcloud.ImageStatusAvailable, hcloud.ImageStatusCreating, hcloud.ImageStatusUnavailable}
-	architectures = []string{"x86", "arm"}
+	_ datasource.DataSource                     = (*imageDataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*imageDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*imageDataSource)(nil)
 )
 
 type imageDataSource struct {
 	client *hcloud.Client
-	now    func() time.Time // tells whether a deprecated image is still usable
 }
 
 // NewImageDataSource returns the hetzner_image data source.
-func NewImageDataSource() datasource.DataSource { return &imageDataSource{now: time.Now} }
+func NewImageDataSource() datasource.DataSource { return &imageDataSource{} }
+
+// imageDataSourceModel is hetzner_image: the filters, and the image found. The image's own type
+// and status are image_type and image_status, since type and status are filters (sets).
+type imageDataSourceModel struct {
+	imageFilters
+	imageDetails
+	ID           types.String `tfsdk:"id"`
+	Architecture types.String `tfsdk:"architecture"`
+	ImageType    types.String `tfsdk:"image_type"`
+	ImageStatus  types.String `tfsdk:"image_status"`
+}
 
 func (d *imageDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_image"
@@ -59,6 +60,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	for from := range renamedInSingle {
 		delete(attrs, from)
 	}
+	maps.Copy(attrs, filterAttributes())
 	attrs["image_type"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The image's type: `system`, `app`, " +
 		"`snapshot` or `backup`. (The `type` attribute is the filter.)"}
 	attrs["image_status"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The image's status: `available`, " +
@@ -83,28 +85,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			stringvalidator.LengthAtLeast(1),
 		},
 	}
-	attrs["label_selector"] = schema.StringAttribute{
-		MarkdownDescription: "Lookup by label selector, such as `env=prod,role in (web,api),!legacy`: every term must " +
-			"hold. Terms are `k=v` (or `k==v`), `k!=v`, `k` (key present), `!k` (key absent), `k in (v1,v2)` and " +
-			"`k notin (v1,v2)`. Checked when Terraform plans.",
-		Optional:   true,
-		Validators: []validator.String{selectorValidator},
-	}
-
 	// The filters, on every lookup path.
-	attrs["type"] = schema.SetAttribute{
-		MarkdownDescription: "Filter: only images of these types (`system`, `app`, `snapshot`, `backup`). Default: any type.",
-		ElementType:         types.StringType,
-		Optional:            true,
-		Validators:          enumSetValidators(imageTypes),
-	}
-	attrs["status"] = schema.SetAttribute{
-		MarkdownDescription: "Filter: only images in these statuses (`available`, `creating`, `unavailable`). Default: any " +
-			"status; set `[\"available\"]` to skip images that are still being written.",
-		ElementType: types.StringType,
-		Optional:    true,
-		Validators:  enumSetValidators(imageStatuses),
-	}
 	attrs["architecture"] = schema.StringAttribute{
 		MarkdownDescription: "Filter: only images of this CPU architecture, `x86` or `arm`. Default: any, but a name " +
 			"lookup that matches several architectures is an error rather than a silent choice. Otherwise, the " +
@@ -120,12 +101,6 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		Computed:   true,
 		Validators: []validator.Int64{int64validator.AtLeast(1)},
 	}
-	attrs["include_deprecated"] = schema.BoolAttribute{
-		MarkdownDescription: "Also find deprecated images (Hetzner's older system images). Default `false`, like the " +
-			"API, on every lookup path: an image looked up by ID that is deprecated is not found unless this is `true`. " +
-			"A deprecated image found is reported with a warning that says until when it can be used.",
-		Optional: true,
-	}
 	attrs["most_recent"] = schema.BoolAttribute{
 		MarkdownDescription: "When several images match, take the newest (latest `created`, then highest ID) instead of " +
 			"failing. Default `false`: several matches are an error that lists them.",
@@ -140,13 +115,6 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"are filters (sets), the image's own type and status are `image_type` and `image_status`. Name lookups " +
 			"read every page of the API's answer.",
 		Attributes: attrs,
-	}
-}
-
-func enumSetValidators(values []string) []validator.Set {
-	return []validator.Set{
-		setvalidator.SizeAtLeast(1),
-		setvalidator.ValueStringsAre(stringvalidator.OneOf(values...)),
 	}
 }
 
@@ -205,102 +173,54 @@ func (d *imageDataSource) Configure(_ context.Context, req datasource.ConfigureR
 	d.client = configuredClient(req.ProviderData, &resp.Diagnostics)
 }
 
-// lookupAttributes are the ways to name the image; exactly one must be set.
-var lookupAttributes = []string{"id", "name", "label_selector"}
+// ConfigValidators: an image is looked up by exactly one of id, name and label_selector.
+func (d *imageDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{withNextStep{
+		ConfigValidator: datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name"), path.MatchRoot("label_selector")),
+		next: "Set exactly one of them. The filters type, status, architecture, bound_to and include_deprecated narrow the " +
+			"lookup; most_recent picks the newest of several matches. To list images by filters alone, use the " +
+			"hetzner_images data source.",
+	}}
+}
 
-func (d *imageDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var set []string
-	unknown := false
-	for _, name := range lookupAttributes {
-		var v types.String
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), &v)...)
-		switch {
-		case v.IsUnknown():
-			unknown = true
-		case !v.IsNull():
-			set = append(set, name)
+// withNextStep adds what to do next to the diagnostics of a framework validator.
+type withNextStep struct {
+	datasource.ConfigValidator
+	next string
+}
+
+func (v withNextStep) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var inner datasource.ValidateConfigResponse
+	v.ConfigValidator.ValidateDataSource(ctx, req, &inner)
+	for _, d := range inner.Diagnostics {
+		withNext := diag.NewErrorDiagnostic(d.Summary(), diags.Detail(d.Detail(), v.next))
+		if p, ok := d.(diag.DiagnosticWithPath); ok {
+			resp.Diagnostics.Append(diag.WithPath(p.Path(), withNext))
+		} else {
+			resp.Diagnostics.Append(withNext)
 		}
 	}
-	filters := "The filters type, status, architecture, bound_to and include_deprecated narrow the lookup; " +
-		"most_recent picks the newest of several matches."
-	switch {
-	case len(set) > 1:
-		resp.Diagnostics.AddAttributeError(path.Root(set[1]), "Conflicting Image Lookups", diags.Detail(
-			fmt.Sprintf("%s are set, but an image is looked up by exactly one of id, name and label_selector.",
-				strings.Join(set, " and ")),
-			"Keep one of them. "+filters))
-	case len(set) == 0 && !unknown:
-		resp.Diagnostics.AddError("Missing Image Lookup", diags.Detail(
-			"None of id, name and label_selector is set, so there is no image to look up.",
-			"Set exactly one of them. "+filters+" To list images by filters alone, use the hetzner_images data source."))
-	}
-}
-
-// singleConfig is the part of hetzner_image's configuration that makes the query.
-type singleConfig struct {
-	ID                types.String
-	Name              types.String
-	LabelSelector     types.String
-	Type              types.Set
-	Status            types.Set
-	Architecture      types.String
-	BoundTo           types.Int64
-	IncludeDeprecated types.Bool
-	MostRecent        types.Bool
-}
-
-func readSingleQuery(ctx context.Context, config tfsdk.Config) (imageQuery, diag.Diagnostics) {
-	var c singleConfig
-	var diagnostics diag.Diagnostics
-	get := func(name string, target any) {
-		diagnostics.Append(config.GetAttribute(ctx, path.Root(name), target)...)
-	}
-	get("id", &c.ID)
-	get("name", &c.Name)
-	get("label_selector", &c.LabelSelector)
-	get("type", &c.Type)
-	get("status", &c.Status)
-	get("architecture", &c.Architecture)
-	get("bound_to", &c.BoundTo)
-	get("include_deprecated", &c.IncludeDeprecated)
-	get("most_recent", &c.MostRecent)
-	q := imageQuery{
-		Name:              c.Name.ValueString(),
-		LabelSelector:     c.LabelSelector.ValueString(),
-		BoundTo:           c.BoundTo.ValueInt64(),
-		IncludeDeprecated: c.IncludeDeprecated.ValueBool(),
-		MostRecent:        c.MostRecent.ValueBool(),
-		oneArchitecture:   true,
-	}
-	if !c.ID.IsNull() {
-		q.ID, _ = strconv.ParseInt(c.ID.ValueString(), 10, 64) // validated at plan time
-	}
-	if !c.Architecture.IsNull() {
-		q.Architectures = []string{c.Architecture.ValueString()}
-	}
-	diagnostics.Append(stringSet(ctx, c.Type, &q.Types)...)
-	diagnostics.Append(stringSet(ctx, c.Status, &q.Statuses)...)
-	if err := q.parseSelector(); err != nil {
-		diagnostics.AddAttributeError(path.Root("label_selector"), "Invalid Label Selector", err.Error())
-	}
-	return q, diagnostics
-}
-
-// stringSet reads a set of strings, sorted, into dst; a null set leaves dst nil.
-func stringSet(ctx context.Context, set types.Set, dst *[]string) diag.Diagnostics {
-	if set.IsNull() || set.IsUnknown() {
-		return nil
-	}
-	var values []string
-	d := set.ElementsAs(ctx, &values, false)
-	slices.Sort(values)
-	*dst = values
-	return d
 }
 
 func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	q, diagnostics := readSingleQuery(ctx, req.Config)
+	var m imageDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	q, diagnostics := m.query(ctx)
 	resp.Diagnostics.Append(diagnostics...)
+	q.oneArchitecture = true
+	if !m.Architecture.IsNull() {
+		q.Architectures = []string{m.Architecture.ValueString()}
+	}
+	if !m.ID.IsNull() {
+		var ok bool
+		if q.ID, ok = parseImageID(m.ID.ValueString()); !ok {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Image ID", fmt.Sprintf(
+				"%q is not an image id: image ids are positive whole numbers such as \"12345\".", m.ID.ValueString()))
+		}
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -309,27 +229,17 @@ func (d *imageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if warning := deprecationWarning(img, d.now()); warning != "" {
+	if warning := deprecationWarning(img, d.client.Now()); warning != "" {
 		resp.Diagnostics.AddWarning("Deprecated Image", warning)
 	}
 
-	// The state starts as the configuration: the filters stay as written, and every attribute
-	// of the image found is set from the one converter.
-	item, diagnostics := imageItemFromAPI(img)
+	// The filters stay as written; every attribute of the image found comes from the one
+	// converter.
+	it, diagnostics := imageItemFromAPI(img)
 	resp.Diagnostics.Append(diagnostics...)
-	obj, diagnostics := item.object(ctx, imageItemAttrTypes)
-	resp.Diagnostics.Append(diagnostics...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	values := obj.Attributes()
-	for _, name := range slices.Sorted(maps.Keys(values)) {
-		target := name
-		if renamed, ok := renamedInSingle[name]; ok {
-			target = renamed
-		}
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(target), values[name])...)
-	}
+	m.imageDetails = it.imageDetails
+	m.ID, m.Name, m.Architecture, m.BoundTo, m.ImageType, m.ImageStatus = it.ID, it.Name, it.Architecture, it.BoundTo, it.Type, it.Status
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
 // findOneImage resolves a hetzner_image query to exactly one image, or says why it cannot.
@@ -358,12 +268,10 @@ func findOneImage(ctx context.Context, client *hcloud.Client, q imageQuery) (*hc
 		return img, diagnostics
 	}
 
-	images, err := client.AllImages(ctx, q.listOpts())
-	if err != nil {
-		diagnostics.Append(diags.APIError("Error Listing Images", "listing images with "+q.String(), err, ""))
+	images, diagnostics := listImages(ctx, client, q)
+	if diagnostics.HasError() {
 		return nil, diagnostics
 	}
-	images = q.keep(images)
 	sortNewestFirst(images)
 
 	if len(images) == 0 {
@@ -402,6 +310,15 @@ func findOneImage(ctx context.Context, client *hcloud.Client, q imageQuery) (*hc
 		return nil, diagnostics
 	}
 	return &images[0], diagnostics
+}
+
+// listImages lists every image the query asks for: the API filters, nothing is filtered again.
+func listImages(ctx context.Context, client *hcloud.Client, q imageQuery) ([]hcloud.Image, diag.Diagnostics) {
+	images, err := client.AllImages(ctx, q.listOpts())
+	if err != nil {
+		return nil, diag.Diagnostics{diags.APIError("Error Listing Images", "listing images with "+q.String(), err, "")}
+	}
+	return images, nil
 }
 
 // idsByArchitecture groups image ids by architecture, as "id 1, id 2" per architecture.

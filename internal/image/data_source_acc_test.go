@@ -364,8 +364,8 @@ Set most_recent = true to take the newest of them, or narrow the query with type
 			name:     "no lookup",
 			config:   `type = ["snapshot"]`,
 			planTime: true,
-			want: acctest.ExpectDiagnostic("Missing Image Lookup",
-				"None of id, name and label_selector is set, so there is no image to look up. Set exactly one of them. "+
+			want: acctest.ExpectDiagnostic("Missing Attribute Configuration",
+				"Exactly one of these attributes must be configured: [id,name,label_selector] Set exactly one of them. "+
 					"The filters type, status, architecture, bound_to and include_deprecated narrow the lookup; most_recent "+
 					"picks the newest of several matches. To list images by filters alone, use the hetzner_images data source."),
 		},
@@ -373,10 +373,10 @@ Set most_recent = true to take the newest of them, or narrow the query with type
 			name:     "two lookups",
 			config:   `id = "1001"` + "\n" + `label_selector = "env=prod"`,
 			planTime: true,
-			want: acctest.ExpectDiagnostic("Conflicting Image Lookups",
-				"id and label_selector are set, but an image is looked up by exactly one of id, name and label_selector. "+
-					"Keep one of them. The filters type, status, architecture, bound_to and include_deprecated narrow the "+
-					"lookup; most_recent picks the newest of several matches."),
+			want: acctest.ExpectDiagnostic("Invalid Attribute Combination",
+				"Exactly one of these attributes must be configured: [id,name,label_selector] Set exactly one of them. "+
+					"The filters type, status, architecture, bound_to and include_deprecated narrow the lookup; most_recent "+
+					"picks the newest of several matches."),
 		},
 		{
 			name:     "malformed selector",

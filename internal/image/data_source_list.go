@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"maps"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -9,7 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
+
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -32,17 +33,11 @@ type imagesDataSource struct {
 func NewImagesDataSource() datasource.DataSource { return &imagesDataSource{} }
 
 type imagesDataSourceModel struct {
-	ID                types.String `tfsdk:"id"`
-	Name              types.String `tfsdk:"name"`
-	LabelSelector     types.String `tfsdk:"label_selector"`
-	Type              types.Set    `tfsdk:"type"`
-	Status            types.Set    `tfsdk:"status"`
-	Architecture      types.Set    `tfsdk:"architecture"`
-	BoundTo           types.Int64  `tfsdk:"bound_to"`
-	IncludeDeprecated types.Bool   `tfsdk:"include_deprecated"`
-	Sort              types.List   `tfsdk:"sort"`
-	MostRecent        types.Bool   `tfsdk:"most_recent"`
-	Images            []imageItem  `tfsdk:"images"`
+	imageFilters
+	ID           types.String `tfsdk:"id"`
+	Architecture types.Set    `tfsdk:"architecture"`
+	Sort         types.List   `tfsdk:"sort"`
+	Images       []imageItem  `tfsdk:"images"`
 }
 
 func (d *imagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -53,81 +48,60 @@ func (d *imagesDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 const sortPattern = `^(id|name|created)(:(asc|desc))?$`
 
 func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := filterAttributes()
+	maps.Copy(attrs, map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			MarkdownDescription: "Identifies the query (a hash of the filters and the order), so it stays the same " +
+				"as long as the configuration does.",
+			Computed: true,
+		},
+		"name": schema.StringAttribute{
+			MarkdownDescription: "Only images with exactly this name, such as `debian-12` (one per architecture). " +
+				"Only system and app images have names.",
+			Optional:   true,
+			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+		},
+		"architecture": schema.SetAttribute{
+			MarkdownDescription: "Only images of these CPU architectures (`x86`, `arm`). Default: both.",
+			ElementType:         types.StringType,
+			Optional:            true,
+			Validators:          enumSetValidators(architectures),
+		},
+		"bound_to": schema.Int64Attribute{
+			MarkdownDescription: "Only backups bound to this server ID.",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.AtLeast(1)},
+		},
+		"sort": schema.ListAttribute{
+			MarkdownDescription: "Order of `images`, as the API's sort expressions: `id`, `name` or `created`, each " +
+				"optionally followed by `:asc` (the default direction) or `:desc`; the first is the primary order. " +
+				"Default `[\"id:asc\"]`. Ties are broken by ascending id. Conflicts with `most_recent = true`.",
+			ElementType: types.StringType,
+			Optional:    true,
+			Validators: []validator.List{
+				listvalidator.SizeAtLeast(1),
+				listvalidator.UniqueValues(),
+				listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(sortPattern),
+					"must be id, name or created, optionally followed by :asc or :desc")),
+			},
+		},
+		"most_recent": schema.BoolAttribute{
+			MarkdownDescription: "Newest first: shorthand for `sort = [\"created:desc\", \"id:desc\"]`, so `images[0]` " +
+				"is the newest match. Default `false`.",
+			Optional: true,
+		},
+		"images": schema.ListNestedAttribute{
+			MarkdownDescription: "The images found, in the requested order. Each has the attributes of the " +
+				"`hetzner_image` data source, with the image's own type and status as `type` and `status`.",
+			Computed:     true,
+			NestedObject: schema.NestedAttributeObject{Attributes: imageItemAttributes()},
+		},
+	})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the images that match every filter given: Hetzner's system and app images and your " +
 			"snapshots and backups. No filter lists every image that is not deprecated. Every page of the API's answer is " +
 			"read, 50 images per request. No match is an empty list, not an error.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "Identifies the query (a hash of the filters and the order), so it stays the same " +
-					"as long as the configuration does.",
-				Computed: true,
-			},
-			"name": schema.StringAttribute{
-				MarkdownDescription: "Only images with exactly this name, such as `debian-12` (one per architecture). " +
-					"Only system and app images have names.",
-				Optional:   true,
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"label_selector": schema.StringAttribute{
-				MarkdownDescription: "Only images whose labels match this selector, such as `env=prod,role in (web,api),!legacy`: " +
-					"every term must hold. Terms are `k=v` (or `k==v`), `k!=v`, `k`, `!k`, `k in (v1,v2)` and " +
-					"`k notin (v1,v2)`. Checked when Terraform plans.",
-				Optional:   true,
-				Validators: []validator.String{selectorValidator},
-			},
-			"type": schema.SetAttribute{
-				MarkdownDescription: "Only images of these types (`system`, `app`, `snapshot`, `backup`). Default: any type.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators:          enumSetValidators(imageTypes),
-			},
-			"status": schema.SetAttribute{
-				MarkdownDescription: "Only images in these statuses (`available`, `creating`, `unavailable`). Default: any status.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators:          enumSetValidators(imageStatuses),
-			},
-			"architecture": schema.SetAttribute{
-				MarkdownDescription: "Only images of these CPU architectures (`x86`, `arm`). Default: both.",
-				ElementType:         types.StringType,
-				Optional:            true,
-				Validators:          enumSetValidators(architectures),
-			},
-			"bound_to": schema.Int64Attribute{
-				MarkdownDescription: "Only backups bound to this server ID.",
-				Optional:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
-			},
-			"include_deprecated": schema.BoolAttribute{
-				MarkdownDescription: "Also list deprecated images (Hetzner's older system images). Default `false`, like the API.",
-				Optional:            true,
-			},
-			"sort": schema.ListAttribute{
-				MarkdownDescription: "Order of `images`, as the API's sort expressions: `id`, `name` or `created`, each " +
-					"optionally followed by `:asc` (the default direction) or `:desc`; the first is the primary order. " +
-					"Default `[\"id:asc\"]`. Ties are broken by ascending id. Conflicts with `most_recent = true`.",
-				ElementType: types.StringType,
-				Optional:    true,
-				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
-					listvalidator.UniqueValues(),
-					listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(sortPattern),
-						"must be id, name or created, optionally followed by :asc or :desc")),
-				},
-			},
-			"most_recent": schema.BoolAttribute{
-				MarkdownDescription: "Newest first: shorthand for `sort = [\"created:desc\", \"id:desc\"]`, so `images[0]` " +
-					"is the newest match. Default `false`.",
-				Optional: true,
-			},
-			"images": schema.ListNestedAttribute{
-				MarkdownDescription: "The images found, in the requested order. Each has the attributes of the " +
-					"`hetzner_image` data source, with the image's own type and status as `type` and `status`.",
-				Computed:     true,
-				NestedObject: schema.NestedAttributeObject{Attributes: imageItemAttributes()},
-			},
-		},
+		Attributes: attrs,
 	}
 }
 
@@ -147,27 +121,6 @@ func (d *imagesDataSource) ValidateConfig(ctx context.Context, req datasource.Va
 	}
 }
 
-func (m imagesDataSourceModel) query(ctx context.Context) (imageQuery, diag.Diagnostics) {
-	var diagnostics diag.Diagnostics
-	q := imageQuery{
-		Name:              m.Name.ValueString(),
-		LabelSelector:     m.LabelSelector.ValueString(),
-		BoundTo:           m.BoundTo.ValueInt64(),
-		IncludeDeprecated: m.IncludeDeprecated.ValueBool(),
-		MostRecent:        m.MostRecent.ValueBool(),
-	}
-	diagnostics.Append(stringSet(ctx, m.Type, &q.Types)...)
-	diagnostics.Append(stringSet(ctx, m.Status, &q.Statuses)...)
-	diagnostics.Append(stringSet(ctx, m.Architecture, &q.Architectures)...)
-	if !m.Sort.IsNull() {
-		diagnostics.Append(m.Sort.ElementsAs(ctx, &q.Sort, false)...)
-	}
-	if err := q.parseSelector(); err != nil {
-		diagnostics.AddAttributeError(path.Root("label_selector"), "Invalid Label Selector", err.Error())
-	}
-	return q, diagnostics
-}
-
 func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imagesDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -176,15 +129,18 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	q, diagnostics := m.query(ctx)
 	resp.Diagnostics.Append(diagnostics...)
+	resp.Diagnostics.Append(stringSet(ctx, m.Architecture, &q.Architectures)...)
+	if !m.Sort.IsNull() {
+		resp.Diagnostics.Append(m.Sort.ElementsAs(ctx, &q.Sort, false)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	images, err := d.client.AllImages(ctx, q.listOpts())
-	if err != nil {
-		resp.Diagnostics.Append(diags.APIError("Error Listing Images", "listing images with "+q.String(), err, ""))
+	images, diagnostics := listImages(ctx, d.client, q)
+	resp.Diagnostics.Append(diagnostics...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	images = q.keep(images)
 	m.ID = types.StringValue(q.id())
 	m.Images = make([]imageItem, 0, len(images))
 	for i := range images {

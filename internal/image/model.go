@@ -14,26 +14,34 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
-// imageFields are the attributes every view of an image shares: the resource, the data
-// source, and each item of hetzner_images. imageFields.fromAPI is the one place where the API's
-// image becomes Terraform values.
-type imageFields struct {
-	ID               types.String  `tfsdk:"id"`
+// imageDetails are the attributes that every view of an image (the resource, the data source,
+// each item of hetzner_images) shows under the same name.
+type imageDetails struct {
 	Description      types.String  `tfsdk:"description"`
 	Labels           types.Map     `tfsdk:"labels"`
 	DeleteProtection types.Bool    `tfsdk:"delete_protection"`
-	Status           types.String  `tfsdk:"status"`
 	ImageSize        types.Float64 `tfsdk:"image_size"`
 	DiskSize         types.Float64 `tfsdk:"disk_size"`
 	Created          types.String  `tfsdk:"created"`
 	CreatedFrom      types.Object  `tfsdk:"created_from"`
-	BoundTo          types.Int64   `tfsdk:"bound_to"`
 	OSFlavor         types.String  `tfsdk:"os_flavor"`
 	OSVersion        types.String  `tfsdk:"os_version"`
-	Architecture     types.String  `tfsdk:"architecture"`
 	RapidDeploy      types.Bool    `tfsdk:"rapid_deploy"`
 	Deprecated       types.String  `tfsdk:"deprecated"`
 	Deprecation      types.Object  `tfsdk:"deprecation"`
+}
+
+// imageItem is every attribute of one image, as hetzner_images lists it. imageItemFromAPI is
+// the one place where the API's image becomes Terraform values; the resource and hetzner_image
+// take their attributes from it, some under other names.
+type imageItem struct {
+	imageDetails
+	ID           types.String `tfsdk:"id"`
+	Name         types.String `tfsdk:"name"`
+	Type         types.String `tfsdk:"type"`
+	Status       types.String `tfsdk:"status"`
+	Architecture types.String `tfsdk:"architecture"`
+	BoundTo      types.Int64  `tfsdk:"bound_to"`
 }
 
 var createdFromTypes = map[string]attr.Type{"id": types.Int64Type, "name": types.StringType}
@@ -43,42 +51,43 @@ var deprecationTypes = map[string]attr.Type{
 	"unavailable_after": types.StringType,
 }
 
-func (f *imageFields) fromAPI(img *hcloud.Image) diag.Diagnostics {
-	var diags diag.Diagnostics
-	f.ID = types.StringValue(strconv.FormatInt(img.ID, 10))
-	f.Description = types.StringValue(img.Description)
-	labels, d := types.MapValueFrom(context.Background(), types.StringType, nonNil(img.Labels))
-	diags.Append(d...)
-	f.Labels = labels
-	f.DeleteProtection = types.BoolValue(img.Protection.Delete)
-	f.Status = types.StringValue(img.Status)
-	f.ImageSize = types.Float64PointerValue(img.ImageSize)
-	f.DiskSize = types.Float64Value(img.DiskSize)
-	f.Created = types.StringValue(formatTime(img.Created))
-	f.CreatedFrom = types.ObjectNull(createdFromTypes)
+func imageItemFromAPI(img *hcloud.Image) (imageItem, diag.Diagnostics) {
+	var it imageItem
+	labels, diags := types.MapValueFrom(context.Background(), types.StringType, nonNil(img.Labels))
+	it.ID = types.StringValue(strconv.FormatInt(img.ID, 10))
+	it.Name = stringOrNull(img.Name)
+	it.Type = types.StringValue(string(img.Type))
+	it.Status = types.StringValue(string(img.Status))
+	it.Architecture = types.StringValue(img.Architecture)
+	it.BoundTo = types.Int64PointerValue(img.BoundTo)
+	it.Description = types.StringValue(img.Description)
+	it.Labels = labels
+	it.DeleteProtection = types.BoolValue(img.Protection.Delete)
+	it.ImageSize = types.Float64PointerValue(img.ImageSize)
+	it.DiskSize = types.Float64Value(img.DiskSize)
+	it.Created = types.StringValue(formatTime(img.Created))
+	it.CreatedFrom = types.ObjectNull(createdFromTypes)
 	if img.CreatedFrom != nil {
-		f.CreatedFrom = types.ObjectValueMust(createdFromTypes, map[string]attr.Value{
+		it.CreatedFrom = types.ObjectValueMust(createdFromTypes, map[string]attr.Value{
 			"id":   types.Int64Value(img.CreatedFrom.ID),
 			"name": types.StringValue(img.CreatedFrom.Name),
 		})
 	}
-	f.BoundTo = types.Int64PointerValue(img.BoundTo)
-	f.OSFlavor = types.StringValue(img.OSFlavor)
-	f.OSVersion = stringOrNull(img.OSVersion)
-	f.Architecture = types.StringValue(img.Architecture)
-	f.RapidDeploy = types.BoolValue(img.RapidDeploy)
-	f.Deprecated = types.StringNull()
+	it.OSFlavor = types.StringValue(img.OSFlavor)
+	it.OSVersion = stringOrNull(img.OSVersion)
+	it.RapidDeploy = types.BoolValue(img.RapidDeploy)
+	it.Deprecated = types.StringNull()
 	if img.Deprecated != nil {
-		f.Deprecated = types.StringValue(formatTime(*img.Deprecated))
+		it.Deprecated = types.StringValue(formatTime(*img.Deprecated))
 	}
-	f.Deprecation = types.ObjectNull(deprecationTypes)
+	it.Deprecation = types.ObjectNull(deprecationTypes)
 	if img.Deprecation != nil {
-		f.Deprecation = types.ObjectValueMust(deprecationTypes, map[string]attr.Value{
+		it.Deprecation = types.ObjectValueMust(deprecationTypes, map[string]attr.Value{
 			"announced":         types.StringValue(formatTime(img.Deprecation.Announced)),
 			"unavailable_after": types.StringValue(formatTime(img.Deprecation.UnavailableAfter)),
 		})
 	}
-	return diags
+	return it, diags
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -107,24 +116,9 @@ func labelsFrom(ctx context.Context, m types.Map) (map[string]string, diag.Diagn
 	return out, diags
 }
 
-// imageItem is one image as the data sources show it: the shared fields plus the image's name
-// and type, which only the data sources expose as read-only values.
-type imageItem struct {
-	imageFields
-	Name types.String `tfsdk:"name"`
-	Type types.String `tfsdk:"type"`
-}
-
-func imageItemFromAPI(img *hcloud.Image) (imageItem, diag.Diagnostics) {
-	var it imageItem
-	diags := it.fromAPI(img)
-	it.Name = stringOrNull(img.Name)
-	it.Type = types.StringValue(img.Type)
-	return it, diags
-}
-
-// object returns the item as an object of the given attribute types (those of the data
-// sources' schema, see imageItemAttrTypes).
-func (it imageItem) object(ctx context.Context, attrTypes map[string]attr.Type) (types.Object, diag.Diagnostics) {
-	return types.ObjectValueFrom(ctx, attrTypes, it)
+// parseImageID reads an image id (a positive whole number, written as the API does); ok is
+// false for anything else.
+func parseImageID(s string) (id int64, ok bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0 && strconv.FormatInt(n, 10) == s
 }

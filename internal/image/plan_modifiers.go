@@ -10,6 +10,12 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
+// The types a hetzner_image can have, as the schema's strings.
+var (
+	typeSnapshot = string(hcloud.ImageTypeSnapshot)
+	typeBackup   = string(hcloud.ImageTypeBackup)
+)
+
 // typeChangeModifier plans the image type. Left out of the configuration, it is `snapshot` for a
 // new image and the image's own type afterwards: the conversion to snapshot cannot be undone, so
 // it never happens because a line was deleted or a backup was imported. backup → snapshot is an
@@ -29,7 +35,7 @@ func (typeChangeModifier) PlanModifyString(ctx context.Context, req planmodifier
 	creating := req.State.Raw.IsNull() || req.StateValue.IsNull()
 	if req.ConfigValue.IsNull() {
 		if creating {
-			resp.PlanValue = types.StringValue(hcloud.ImageTypeSnapshot)
+			resp.PlanValue = types.StringValue(typeSnapshot)
 		} else {
 			resp.PlanValue = req.StateValue
 		}
@@ -44,7 +50,7 @@ func (typeChangeModifier) PlanModifyString(ctx context.Context, req planmodifier
 	if !planServer.Equal(stateServer) {
 		return // a new image replaces this one, of whatever type is declared
 	}
-	if req.StateValue.ValueString() == hcloud.ImageTypeSnapshot && req.PlanValue.ValueString() == hcloud.ImageTypeBackup {
+	if req.StateValue.ValueString() == typeSnapshot && req.PlanValue.ValueString() == typeBackup {
 		resp.Diagnostics.AddAttributeError(req.Path, "Snapshot Cannot Become A Backup",
 			"This image is a snapshot, and the Hetzner Cloud API cannot turn a snapshot into a backup "+
 				"(only backup → snapshot exists). Keep type = \"snapshot\", or declare a new hetzner_image "+
@@ -75,11 +81,11 @@ func (boundToModifier) PlanModifyInt64(ctx context.Context, req planmodifier.Int
 		resp.PlanValue = types.Int64Unknown()
 		return
 	case typ.IsNull() && req.State.Raw.IsNull():
-		typ = types.StringValue(hcloud.ImageTypeSnapshot)
+		typ = types.StringValue(typeSnapshot)
 	case typ.IsNull():
 		typ = stateType
 	}
-	if typ.ValueString() == hcloud.ImageTypeSnapshot {
+	if typ.ValueString() == typeSnapshot {
 		resp.PlanValue = types.Int64Null()
 		return
 	}

@@ -2,35 +2,40 @@ package image
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/labels"
 )
 
 // imageQuery is what a data source asks for: at most one lookup (id, name or label selector)
-// and the filters. Every filter applies on every path: the API applies them to lists, and
-// excludedBy applies them to an image read by id (and, as a guard, to every listed image).
+// and the filters. Every filter applies on every path: the API applies them to lists (and what
+// it filtered is not filtered again), excludedBy applies them to an image read by id.
 type imageQuery struct {
-	ID                int64  `json:"id,omitempty"`
-	Name              string `json:"name,omitempty"`
-	LabelSelector     string `json:"label_selector,omitempty"`
-	selector          []labels.Requirement
-	Types             []string `json:"type,omitempty"` // sets are kept sorted
-	Statuses          []string `json:"status,omitempty"`
-	Architectures     []string `json:"architecture,omitempty"`
-	BoundTo           int64    `json:"bound_to,omitempty"` // 0: any server, or none
-	IncludeDeprecated bool     `json:"include_deprecated,omitempty"`
-	MostRecent        bool     `json:"most_recent,omitempty"`
-	Sort              []string `json:"sort,omitempty"` // hetzner_images only
+	ID                int64                `json:"id,omitempty"`
+	Name              string               `json:"name,omitempty"`
+	LabelSelector     string               `json:"label_selector,omitempty"`
+	Types             []hcloud.ImageType   `json:"type,omitempty"` // sets are kept sorted
+	Statuses          []hcloud.ImageStatus `json:"status,omitempty"`
+	Architectures     []string             `json:"architecture,omitempty"`
+	BoundTo           int64                `json:"bound_to,omitempty"` // 0: any server, or none
+	IncludeDeprecated bool                 `json:"include_deprecated,omitempty"`
+	MostRecent        bool                 `json:"most_recent,omitempty"`
+	Sort              []string             `json:"sort,omitempty"` // hetzner_images only
 
 	// oneArchitecture is set for hetzner_image, whose architecture is a string, not a set.
 	oneArchitecture bool
@@ -40,15 +45,94 @@ type imageQuery struct {
 // the same second share a created time.
 var newestFirst = []string{"created:desc", "id:desc"}
 
-// parseSelector keeps the parsed selector for local matching. The selector was validated at
-// plan time, so an error here means the configuration was not validated.
-func (q *imageQuery) parseSelector() error {
-	if q.LabelSelector == "" {
+// imageFilters are the arguments both data sources read the same way; each adds its own
+// (hetzner_image its id and one architecture, hetzner_images a set of architectures and sort).
+type imageFilters struct {
+	Name              types.String `tfsdk:"name"`
+	LabelSelector     types.String `tfsdk:"label_selector"`
+	Type              types.Set    `tfsdk:"type"`
+	Status            types.Set    `tfsdk:"status"`
+	BoundTo           types.Int64  `tfsdk:"bound_to"`
+	IncludeDeprecated types.Bool   `tfsdk:"include_deprecated"`
+	MostRecent        types.Bool   `tfsdk:"most_recent"`
+}
+
+// query is the query builder of both data sources: it turns the shared arguments into a query.
+func (f imageFilters) query(ctx context.Context) (imageQuery, diag.Diagnostics) {
+	q := imageQuery{
+		Name:              f.Name.ValueString(),
+		LabelSelector:     f.LabelSelector.ValueString(),
+		BoundTo:           f.BoundTo.ValueInt64(),
+		IncludeDeprecated: f.IncludeDeprecated.ValueBool(),
+		MostRecent:        f.MostRecent.ValueBool(),
+	}
+	diagnostics := stringSet(ctx, f.Type, &q.Types)
+	diagnostics.Append(stringSet(ctx, f.Status, &q.Statuses)...)
+	return q, diagnostics
+}
+
+// stringSet reads a set of strings, sorted, into dst; a null set leaves dst nil.
+func stringSet[T ~string](ctx context.Context, set types.Set, dst *[]T) diag.Diagnostics {
+	if set.IsNull() || set.IsUnknown() {
 		return nil
 	}
-	reqs, err := labels.Parse(q.LabelSelector)
-	q.selector = reqs
-	return err
+	var values []string
+	d := set.ElementsAs(ctx, &values, false)
+	slices.Sort(values)
+	*dst = make([]T, len(values))
+	for i, v := range values {
+		(*dst)[i] = T(v)
+	}
+	return d
+}
+
+// filterAttributes are the schema of the filters both data sources share, described once.
+func filterAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"label_selector": schema.StringAttribute{
+			MarkdownDescription: "Only images whose labels match this selector, such as `env=prod,role in (web,api),!legacy`: " +
+				"every term must hold. Terms are `k=v` (or `k==v`), `k!=v`, `k` (key present), `!k` (key absent), " +
+				"`k in (v1,v2)` and `k notin (v1,v2)`. Checked when Terraform plans; the API applies it.",
+			Optional:   true,
+			Validators: []validator.String{selectorValidator},
+		},
+		"type": schema.SetAttribute{
+			MarkdownDescription: "Only images of these types (`system`, `app`, `snapshot`, `backup`). Default: any type.",
+			ElementType:         types.StringType,
+			Optional:            true,
+			Validators:          enumSetValidators(asStrings(hcloud.ImageTypes)),
+		},
+		"status": schema.SetAttribute{
+			MarkdownDescription: "Only images in these statuses (`available`, `creating`, `unavailable`). Default: any " +
+				"status; set `[\"available\"]` to skip images that are still being written.",
+			ElementType: types.StringType,
+			Optional:    true,
+			Validators:  enumSetValidators(asStrings(hcloud.ImageStatuses)),
+		},
+		"include_deprecated": schema.BoolAttribute{
+			MarkdownDescription: "Also find deprecated images (Hetzner's older system images). Default `false`, like the API. " +
+				"A deprecated image found by hetzner_image is reported with a warning that says until when it can be used.",
+			Optional: true,
+		},
+	}
+}
+
+// architectures are the API's CPU architectures.
+var architectures = []string{"x86", "arm"}
+
+func enumSetValidators(values []string) []validator.Set {
+	return []validator.Set{
+		setvalidator.SizeAtLeast(1),
+		setvalidator.ValueStringsAre(stringvalidator.OneOf(values...)),
+	}
+}
+
+func asStrings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // sortKeys returns the sort sent to the API. Without a sort the API's order is undocumented, so
@@ -122,10 +206,10 @@ func (q imageQuery) architectureText() string {
 	return hclList(q.Architectures)
 }
 
-func hclList(values []string) string {
+func hclList[T ~string](values []T) string {
 	quoted := make([]string, len(values))
 	for i, v := range values {
-		quoted[i] = strconv.Quote(v)
+		quoted[i] = strconv.Quote(string(v))
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
@@ -145,20 +229,10 @@ func (q imageQuery) id() string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// excludedBy returns, for each filter that the image fails, why: an empty result means the
-// image matches the query.
+// excludedBy returns, for each filter that an image read by id fails, why: an empty result
+// means the image matches the query. (An id lookup has no name or label selector.)
 func (q imageQuery) excludedBy(img *hcloud.Image) []string {
 	var why []string
-	if q.Name != "" && img.Name != q.Name {
-		if img.Name == "" {
-			why = append(why, fmt.Sprintf("name = %q does not match: the image has no name (only system and app images have one)", q.Name))
-		} else {
-			why = append(why, fmt.Sprintf("name = %q does not match its name %q", q.Name, img.Name))
-		}
-	}
-	if q.selector != nil && !labels.Matches(q.selector, img.Labels) {
-		why = append(why, fmt.Sprintf("label_selector = %q does not match its labels %s", q.LabelSelector, labelsText(img.Labels)))
-	}
 	if len(q.Types) > 0 && !slices.Contains(q.Types, img.Type) {
 		why = append(why, fmt.Sprintf("type = %s does not include its type %q", hclList(q.Types), img.Type))
 	}
@@ -179,27 +253,10 @@ func (q imageQuery) excludedBy(img *hcloud.Image) []string {
 			why = append(why, fmt.Sprintf("bound_to = %d does not match: the image is bound to server %d", q.BoundTo, *img.BoundTo))
 		}
 	}
-	if announced, _, deprecated := deprecation(img); deprecated && !q.IncludeDeprecated {
+	if announced, _, deprecated := img.DeprecationDates(); deprecated && !q.IncludeDeprecated {
 		why = append(why, fmt.Sprintf("the image is deprecated (since %s) and include_deprecated is not true", formatTime(announced)))
 	}
 	return why
-}
-
-// keep drops what the query excludes. The API filters lists itself; this guards against an API
-// that ignores a filter (the spec allows one architecture where we may send several).
-func (q imageQuery) keep(images []hcloud.Image) []hcloud.Image {
-	return slices.DeleteFunc(images, func(img hcloud.Image) bool { return len(q.excludedBy(&img)) > 0 })
-}
-
-func labelsText(set map[string]string) string {
-	if len(set) == 0 {
-		return "{}"
-	}
-	pairs := make([]string, 0, len(set))
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		pairs = append(pairs, fmt.Sprintf("%s = %q", k, set[k]))
-	}
-	return "{" + strings.Join(pairs, ", ") + "}"
 }
 
 // sortNewestFirst orders images as most_recent does, whatever order the API answered in.
@@ -209,23 +266,10 @@ func sortNewestFirst(images []hcloud.Image) {
 	})
 }
 
-// deprecation returns when an image was deprecated and when it stops being usable. The newer
-// deprecation object says both; with only the older deprecated time, the image is usable for
-// three more months, as hcloud-go's deprecationutil assumes.
-func deprecation(img *hcloud.Image) (announced, unavailable time.Time, deprecated bool) {
-	switch {
-	case img.Deprecation != nil:
-		return img.Deprecation.Announced, img.Deprecation.UnavailableAfter, true
-	case img.Deprecated != nil:
-		return *img.Deprecated, img.Deprecated.AddDate(0, 3, 0), true
-	}
-	return time.Time{}, time.Time{}, false
-}
-
 // deprecationWarning is the detail of the warning about a deprecated image, or "" when the
 // image is not deprecated.
 func deprecationWarning(img *hcloud.Image, now time.Time) string {
-	announced, unavailable, deprecated := deprecation(img)
+	announced, unavailable, deprecated := img.DeprecationDates()
 	if !deprecated {
 		return ""
 	}

@@ -55,10 +55,14 @@ type imageResource struct {
 func NewImageResource() resource.Resource { return &imageResource{} }
 
 type imageResourceModel struct {
-	imageFields
-	ServerID types.Int64    `tfsdk:"server_id"`
-	Type     types.String   `tfsdk:"type"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	imageDetails
+	ID           types.String   `tfsdk:"id"`
+	Status       types.String   `tfsdk:"status"`
+	Architecture types.String   `tfsdk:"architecture"`
+	BoundTo      types.Int64    `tfsdk:"bound_to"`
+	ServerID     types.Int64    `tfsdk:"server_id"`
+	Type         types.String   `tfsdk:"type"`
+	Timeouts     timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *imageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -91,7 +95,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"backup. Leaving the argument out keeps an existing image's type, so an imported backup stays a backup.",
 				Optional:      true,
 				Computed:      true,
-				Validators:    []validator.String{stringvalidator.OneOf(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)},
+				Validators:    []validator.String{stringvalidator.OneOf(typeSnapshot, typeBackup)},
 				PlanModifiers: []planmodifier.String{typeChangeModifier{}},
 			},
 			"description": schema.StringAttribute{
@@ -184,7 +188,7 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 	var protect types.Bool
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("type"), &typ)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("delete_protection"), &protect)...)
-	if typ.ValueString() == hcloud.ImageTypeBackup && protect.ValueBool() {
+	if typ.ValueString() == typeBackup && protect.ValueBool() {
 		resp.Diagnostics.AddAttributeError(path.Root("delete_protection"), "Backups Cannot Be Protected",
 			"The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = \"snapshot\". "+
 				"Set type = \"snapshot\" (an existing backup is converted in place) or remove delete_protection.")
@@ -208,7 +212,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	defer cancel()
 
 	serverID := plan.ServerID.ValueInt64()
-	opts := hcloud.CreateImageOpts{Type: plan.Type.ValueString(), Labels: lbls}
+	opts := hcloud.CreateImageOpts{Type: hcloud.ImageType(plan.Type.ValueString()), Labels: lbls}
 	if !plan.Description.IsUnknown() && !plan.Description.IsNull() {
 		opts.Description = plan.Description.ValueStringPointer()
 	}
@@ -253,7 +257,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	img, err = r.client.GetImage(ctx, img.ID)
 	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Error Reading Image",
-			fmt.Sprintf("reading image %d after creating it", state.imageID()), err, tainted))
+			fmt.Sprintf("reading image %d after creating it", img.ID), err, tainted))
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPIAll(img)...)
@@ -285,7 +289,11 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	img, err := r.client.RefreshImage(ctx, state.imageID())
+	id := state.imageID(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	img, err := r.client.RefreshImage(ctx, id)
 	if hcloud.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Image Deleted Outside Terraform", fmt.Sprintf(
 			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+
@@ -310,12 +318,12 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
 	resp.Diagnostics.Append(d...)
+	id := state.imageID(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	id := state.imageID()
 
 	// Description, labels and the backup→snapshot conversion go in one PUT.
 	var opts hcloud.ImageUpdateOpts
@@ -330,7 +338,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		opts.Labels = nonNil(lbls)
 		changed = true
 	}
-	if plan.Type.ValueString() == hcloud.ImageTypeSnapshot && state.Type.ValueString() == hcloud.ImageTypeBackup {
+	if plan.Type.ValueString() == typeSnapshot && state.Type.ValueString() == typeBackup {
 		opts.Type = hcloud.ImageTypeSnapshot
 		changed = true
 	}
@@ -384,13 +392,14 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
 	resp.Diagnostics.Append(d...)
+	id := state.imageID(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	err := r.client.DeleteImage(ctx, state.imageID())
+	err := r.client.DeleteImage(ctx, id)
 	switch {
 	case err == nil, hcloud.IsNotFound(err):
 	case hcloud.IsAPIError(err, hcloud.CodeProtected):
@@ -425,8 +434,9 @@ var timeoutTypes = map[string]attr.Type{
 
 // fromAPIAll sets every attribute the API knows, including the resource's own.
 func (m *imageResourceModel) fromAPIAll(img *hcloud.Image) diag.Diagnostics {
-	d := m.fromAPI(img)
-	m.Type = types.StringValue(img.Type)
+	it, d := imageItemFromAPI(img)
+	m.imageDetails = it.imageDetails
+	m.ID, m.Status, m.Architecture, m.BoundTo, m.Type = it.ID, it.Status, it.Architecture, it.BoundTo, it.Type
 	if m.ServerID.IsNull() || m.ServerID.IsUnknown() {
 		// After an import the server comes from the image itself.
 		switch {
@@ -439,8 +449,15 @@ func (m *imageResourceModel) fromAPIAll(img *hcloud.Image) diag.Diagnostics {
 	return d
 }
 
-func (m *imageResourceModel) imageID() int64 {
-	id, _ := strconv.ParseInt(m.ID.ValueString(), 10, 64)
+// imageID returns the id of the image in the state; an id that is not one is an error
+// diagnostic, never image 0.
+func (m *imageResourceModel) imageID(diagnostics *diag.Diagnostics) int64 {
+	id, ok := parseImageID(m.ID.ValueString())
+	if !ok {
+		diagnostics.AddAttributeError(path.Root("id"), "Invalid Image ID In State", fmt.Sprintf(
+			"The state holds the id %q, which is not an image id (a positive whole number). Remove the resource "+
+				"from the state (terraform state rm) and import the image by its id.", m.ID.ValueString()))
+	}
 	return id
 }
 
@@ -484,7 +501,7 @@ func findImport(ctx context.Context, client *hcloud.Client, importID string) (*h
 		}
 		images, err := client.AllImages(ctx, hcloud.ImageListOpts{
 			LabelSelector: sel,
-			Types:         []string{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup},
+			Types:         []hcloud.ImageType{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup},
 			Sort:          []string{"id:asc"},
 		})
 		if err != nil {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/acctest"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
 const snap = "hetzner_image.snap"
@@ -617,7 +616,7 @@ func TestAccImageResource_invalidInputFailsAtPlan(t *testing.T) {
 					t.Errorf("a refused configuration changed the emulator: %d × %s", n, route)
 				}
 			}
-			if n := len(env.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup)); n != 0 {
+			if n := len(env.Emulator.ImagesOfType(emulator.ImageTypeSnapshot, emulator.ImageTypeBackup)); n != 0 {
 				t.Errorf("%d images were made", n)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -67,7 +66,7 @@ var selectorValidator = validate.String("a label selector such as `env=prod,role
 // imageIDValidator checks that a string is an image id: a positive whole number.
 var imageIDValidator = validate.String("a positive whole number such as `\"12345\"`",
 	func(s string) (string, string) {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == s {
+		if _, ok := parseImageID(s); ok {
 			return "", ""
 		}
 		return "Invalid Image ID", fmt.Sprintf("%q is not an image id: image ids are positive whole numbers such as \"12345\". "+

@@ -119,31 +119,3 @@ func TestParse_malformedSaysWhere(t *testing.T) {
 		}
 	}
 }
-
-func TestMatches(t *testing.T) {
-	set := map[string]string{"env": "prod", "role": "db"}
-	cases := map[string]bool{
-		"env=prod":               true,
-		"env=dev":                false,
-		"env!=dev":               true,
-		"tier!=web":              true, // a missing key matches !=, as in Kubernetes
-		"env in (dev,prod)":      true,
-		"env notin (dev,prod)":   false,
-		"tier notin (web)":       true,
-		"role":                   true,
-		"tier":                   false,
-		"!tier":                  true,
-		"!role":                  false,
-		"env=prod,role=db":       true,
-		"env=prod,role in (web)": false,
-	}
-	for selector, want := range cases {
-		reqs, err := Parse(selector)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := Matches(reqs, set); got != want {
-			t.Errorf("Matches(%q) = %t, want %t", selector, got, want)
-		}
-	}
-}

@@ -2,7 +2,6 @@ package labels
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -56,33 +55,6 @@ func Parse(selector string) ([]Requirement, error) {
 			return nil, p.fail("expected \",\" between requirements")
 		}
 	}
-}
-
-// Matches reports whether a label set satisfies every requirement. Like Kubernetes, whose
-// syntax the API copies, != and notin match a label set without the key.
-func Matches(reqs []Requirement, set map[string]string) bool {
-	for _, r := range reqs {
-		v, ok := set[r.Key]
-		var match bool
-		switch r.Op {
-		case Equals:
-			match = ok && v == r.Values[0]
-		case NotEquals:
-			match = !ok || v != r.Values[0]
-		case In:
-			match = ok && slices.Contains(r.Values, v)
-		case NotIn:
-			match = !ok || !slices.Contains(r.Values, v)
-		case Exists:
-			match = ok
-		case NotExists:
-			match = !ok
-		}
-		if !match {
-			return false
-		}
-	}
-	return true
 }
 
 type parser struct {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/acctest"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
 // A resource makes Terraform configure the provider; a provider block alone is never configured.
@@ -27,7 +26,7 @@ func TestAccProvider_validConfigurationCreatesThroughTheEmulator(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: env.Config(oneSnapshot),
 			Check: func(*terraform.State) error {
-				if snapshots := len(env.Emulator.ImagesOfType(hcloud.ImageTypeSnapshot)); snapshots != 1 {
+				if snapshots := len(env.Emulator.ImagesOfType(emulator.ImageTypeSnapshot)); snapshots != 1 {
 					return fmt.Errorf("the emulator holds %d snapshots, want 1", snapshots)
 				}
 				return nil
