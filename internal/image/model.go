@@ -31,17 +31,23 @@ type imageDetails struct {
 	Deprecation      types.Object  `tfsdk:"deprecation"`
 }
 
+// imageState is what the resource and each item of hetzner_images show alike: the details, and
+// the attributes that hetzner_image uses as filters.
+type imageState struct {
+	imageDetails
+	ID           types.String `tfsdk:"id"`
+	Status       types.String `tfsdk:"status"`
+	Architecture types.String `tfsdk:"architecture"`
+	BoundTo      types.Int64  `tfsdk:"bound_to"`
+}
+
 // imageItem is every attribute of one image, as hetzner_images lists it. imageItemFromAPI is
 // the one place where the API's image becomes Terraform values; the resource and hetzner_image
 // take their attributes from it, some under other names.
 type imageItem struct {
-	imageDetails
-	ID           types.String `tfsdk:"id"`
-	Name         types.String `tfsdk:"name"`
-	Type         types.String `tfsdk:"type"`
-	Status       types.String `tfsdk:"status"`
-	Architecture types.String `tfsdk:"architecture"`
-	BoundTo      types.Int64  `tfsdk:"bound_to"`
+	imageState
+	Name types.String `tfsdk:"name"`
+	Type types.String `tfsdk:"type"`
 }
 
 var createdFromTypes = map[string]attr.Type{"id": types.Int64Type, "name": types.StringType}
