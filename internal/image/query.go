@@ -110,8 +110,9 @@ func filterAttributes() map[string]schema.Attribute {
 			Validators:  enumSetValidators(asStrings(hcloud.ImageStatuses)),
 		},
 		"include_deprecated": schema.BoolAttribute{
-			MarkdownDescription: "Also find deprecated images (Hetzner's older system images). Default `false`, like the API. " +
-				"A deprecated image found by hetzner_image is reported with a warning that says until when it can be used.",
+			MarkdownDescription: "Also find deprecated images (Hetzner's older system images). Default `false`, like the API, " +
+				"on every lookup path: a deprecated image looked up by ID is not found unless this is `true`. A deprecated " +
+				"image that hetzner_image finds comes with a warning that says until when it can be used.",
 			Optional: true,
 		},
 	}
