@@ -73,10 +73,10 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"**backup** (bound to its server and deleted with it). Creating one copies the server's disk; " +
 			"stop the server first for a consistent image. Existing snapshots and backups can be imported " +
 			"by id or by a label selector.\n\n" +
-			"**Refresh cost:** each image is read with one request, until one Terraform command has read 8: then the " +
-			"project's snapshots and backups are listed once (50 per request, up to 200 images) and the remaining " +
-			"reads of that command are answered from the list, each image once. Refreshing 100 images costs 9 " +
-			"requests instead of 100 of the project's 3600 an hour.",
+			"**Refresh cost:** the first seven images one Terraform command reads cost a request each; from the " +
+			"eighth on, the project's snapshots and backups are listed once (50 per request, up to 200 images; a " +
+			"larger project keeps one request per image) and the remaining reads are answered from that list, each " +
+			"image once. Refreshing 100 images costs 9 requests instead of 100 of the project's 3600 an hour.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Image ID.",
