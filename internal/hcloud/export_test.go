@@ -29,9 +29,7 @@ var PickDue = pickDue
 var RateLimitWait = rateLimitWait
 
 // CreateImageRequest is one create_image request, without the reconciliation of CreateImage.
-func CreateImageRequest(c *Client, ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
-	return c.createImageRequest(ctx, serverID, opts)
-}
+var CreateImageRequest = (*Client).createImageRequest
 
 // FakeClock makes the client's domain waits (busy, lost answers, images being written) run on
 // a clock that moves only when they sleep, and returns the waits they asked for. A wait that
