@@ -21,29 +21,40 @@ cache="${HETZNER_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-h
 
 log() { echo "cli.sh: $*" >&2; }
 
-terraform_install() { GOFLAGS=-mod=mod GOBIN="$PWD/out" go install "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"; }
+# Release builds: without version.dev=no both CLIs call themselves v<version>-dev.
+terraform_install() {
+  GOFLAGS=-mod=mod GOBIN="$PWD/out" go install -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
+    "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
+}
+terraform_valid() { [[ "$(cli_version "$1/terraform")" == "Terraform v$TERRAFORM_VERSION" ]]; }
 
 build_terraform() {
   local dir="$cache/terraform-$TERRAFORM_VERSION"
-  cache_build "$dir" "cli.sh: building Terraform $TERRAFORM_VERSION from the Go module proxy into $dir (first run only, about 2 minutes)" \
+  cache_build --valid terraform_valid "$dir" \
+    "cli.sh: building Terraform $TERRAFORM_VERSION from the Go module proxy into $dir (first run only, about 2 minutes)" \
     terraform_install || exit 1
   echo "$dir/terraform"
 }
 
 # go install refuses modules with replace directives (OpenTofu) and modules whose versions the
-# proxy does not list (terraform-provider-hcloud): build those in a copy of the module.
-#   build_copy MODULE@VERSION PACKAGE BINARY
+# proxy does not list (terraform-provider-hcloud): build those in a copy of the module, always at
+# the same path (under the build lock) so that Go's build cache serves a rebuild; the copy is
+# removed afterwards.
+#   build_copy MODULE@VERSION PACKAGE BINARY [LDFLAGS]
 build_copy() {
-  local src
+  local src work="$cache/src/${1##*/}" out=$PWD/out
   src=$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
-    [[ -n "$src" ]] && cp -r "$src" src && chmod -R u+w src &&
-    (cd src && go build -o "../out/$3" "$2") && rm -rf src
+    [[ -n "$src" ]] && rm -rf "$work" && mkdir -p "$cache/src" && cp -r "$src" "$work" && chmod -R u+w "$work" &&
+    (cd "$work" && go build -ldflags "${4:-}" -o "$out/$3" "$2") &&
+    rm -rf "$work" && { rmdir "$cache/src" 2>/dev/null || true; }
 }
+tofu_valid() { [[ "$(cli_version "$1/tofu")" == "OpenTofu v$TOFU_VERSION" ]]; }
 
 build_tofu() {
   local dir="$cache/tofu-$TOFU_VERSION"
-  cache_build "$dir" "cli.sh: building OpenTofu $TOFU_VERSION from the Go module proxy into $dir (first run only, 2 to 5 minutes)" \
-    build_copy "github.com/opentofu/opentofu@v$TOFU_VERSION" ./cmd/tofu tofu || exit 1
+  cache_build --valid tofu_valid "$dir" \
+    "cli.sh: building OpenTofu $TOFU_VERSION from the Go module proxy into $dir (first run only, 2 to 5 minutes)" \
+    build_copy "github.com/opentofu/opentofu@v$TOFU_VERSION" ./cmd/tofu tofu "-X github.com/opentofu/opentofu/version.dev=no" || exit 1
   echo "$dir/tofu"
 }
 

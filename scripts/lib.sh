@@ -45,17 +45,14 @@ without_override_warning() {
 # empty CLI configuration: OpenTofu prints configuration warnings on standard output, before the
 # version, so a missing TF_CLI_CONFIG_FILE would otherwise make the first line empty.
 cli_version() {
-  local empty
-  empty=$(mktemp)
-  TF_CLI_CONFIG_FILE="$empty" CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | sed -n '/./{p;q}'
-  rm -f "$empty"
+  TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null | sed -n '/./{p;q}'
 }
 
 # go_modules: downloads the Go modules of the module in the current directory when the module
 # cache lacks any, saying so in one line instead of Go's line per module.
 go_modules() {
   GOPROXY=off GOFLAGS=-mod=mod go mod download >/dev/null 2>&1 && return 0
-  echo "fetching the Go modules of $(go list -m) from the Go module proxy (first run only, about a minute)" >&2
+  echo "fetching the Go modules of $(go list -m) from the Go module proxy; with compiling them, the first run takes a few minutes" >&2
   local log
   log=$(mktemp)
   if ! go mod download >"$log" 2>&1; then
@@ -66,22 +63,25 @@ go_modules() {
   rm -f "$log"
 }
 
-# cache_build DEST WHAT BUILDER [ARGS...]
-# Builds DEST (a file or a directory in a cache) once: under a lock (DEST.lock), so that scripts
-# started together build it once; in a temporary directory next to DEST that is removed whatever
-# happens; with the build's output kept out of sight unless it fails. WHAT is the one line said
-# while it builds. BUILDER ARGS... runs in the temporary directory and leaves the result at ./out.
+# cache_build [--valid CHECK] DEST WHAT BUILDER [ARGS...]
+# Builds DEST (a file or a directory in a cache) unless it is there and `CHECK DEST` passes (by
+# default: it exists). Under a lock (DEST.lock), so that scripts started together build it once;
+# in a temporary directory next to DEST that is removed whatever happens; with the build's output
+# kept out of sight unless it fails. WHAT is the one line said while it builds. BUILDER ARGS...
+# runs in the temporary directory and leaves the result at ./out, which then replaces DEST.
 # Without flock(1) (macOS) there is no lock: start one build at a time there.
 cache_build() {
+  local check=test_exists
+  if [[ "$1" == --valid ]]; then check=$2; shift 2; fi
   local dest=$1 what=$2 lock_fd
   shift 2
-  [[ -e "$dest" ]] && return 0
+  [[ -e "$dest" ]] && "$check" "$dest" && return 0
   mkdir -p "$(dirname "$dest")"
   exec {lock_fd}>"$dest.lock"
   if command -v flock >/dev/null; then
     flock "$lock_fd"
   fi
-  if [[ -e "$dest" ]]; then # built by another script while this one waited
+  if [[ -e "$dest" ]] && "$check" "$dest"; then # built by another script while this one waited
     exec {lock_fd}>&-
     return 0
   fi
@@ -97,8 +97,12 @@ cache_build() {
     echo "failed after $((SECONDS - started)) s: $what" >&2
     return 1
   fi
+  # A stale DEST moves aside first; programs still running from it keep their files.
+  if [[ -e "$dest" ]]; then mv "$dest" "$tmp/stale" || return 1; fi
   mv "$tmp/out" "$dest" || return 1
   rm -rf "$tmp"
   trap - EXIT
   exec {lock_fd}>&-
 }
+
+test_exists() { [[ -e "$1" ]]; }
