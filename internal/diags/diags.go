@@ -35,11 +35,15 @@ func AttributeAPIError(p path.Path, summary, doing string, err error, next strin
 func describe(doing string, err error) string {
 	var apiErr *hcloud.APIError
 	var actionErr *hcloud.ActionError
+	var busyErr *hcloud.ServerBusyError
 	switch {
 	case hcloud.IsOutcomeUnknown(err):
 		// Whatever else went wrong, that the request may have been done matters most.
 		return fmt.Sprintf("While %s, no usable answer came back, so the request may or may not have "+
 			"been done: %v", doing, err)
+	case errors.As(err, &busyErr):
+		// What held the server matters more than the API's bare "locked".
+		return fmt.Sprintf("While %s, %v", doing, err)
 	case errors.As(err, &apiErr):
 		var b strings.Builder
 		fmt.Fprintf(&b, "While %s, the Hetzner Cloud API answered HTTP %d with error code %q: %s",

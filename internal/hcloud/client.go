@@ -31,7 +31,8 @@ const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 
 // LogFunc receives one entry per HTTP attempt and one per wait the client decides on (a busy
 // image or server, a lost answer, the request budget, the start and end of polling). It never
-// receives the token or any header.
+// receives the token or any header. A "level" field of "info" or "warn" marks the few entries
+// a user waiting for an apply wants to see; the rest are debug detail.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
 
 // Options configure a Client. Zero values take the documented defaults.

@@ -51,3 +51,6 @@ func FakeClock(c *Client) *[]time.Duration {
 	}
 	return &slept
 }
+
+// Now returns the client's clock, fake or not, so an emulator can share it.
+func Now(c *Client) func() time.Time { return c.now }

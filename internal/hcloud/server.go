@@ -3,9 +3,11 @@ package hcloud
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -68,17 +70,26 @@ const clockSkew = 2 * time.Second
 
 // CreateImage creates an image of a server. The image is "creating" until it is written (see
 // WaitForImage). A busy server (locked, or a conflict) is tried again until ctx ends, so many
-// images of one server in one apply all succeed. When the answer to a create request is lost,
-// the request may have made an image: from then on, before every new request, it looks for that
-// image and adopts it, and creates again only when there is none. The action is nil for an
-// adopted image. An error that IsOutcomeUnknown recognises means an image may exist all the same.
+// images of one server in one apply all succeed; what holds the server (the running action's
+// command and id) is logged, and named in the error when ctx ends first. When the answer to a
+// create request is lost (any 5xx, a timeout or a reset after the request was sent), the
+// request may have made an image: from then on, before every new request, it looks for that
+// image and adopts it, and creates again only when there is none. When ctx ends (an interrupt,
+// the create timeout) after such a request, it looks once more, so that the image is not lost
+// to the caller. The action is nil for an adopted image. An error that IsOutcomeUnknown
+// recognises means an image may exist all the same.
 func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
 	var lostSince time.Time // when the first request with a lost answer was sent
 	var img *Image
 	var action *Action
+	var holder busyHolder
 	err := c.poll(ctx, func() (bool, error) {
 		if !lostSince.IsZero() {
 			found, err := c.findLostImage(ctx, serverID, opts, lostSince)
+			var unmarked *unmarkedBackupError
+			if errors.As(err, &unmarked) {
+				return true, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+			}
 			if err != nil {
 				return true, fmt.Errorf("%w: the answer to an earlier create request was lost, "+
 					"and looking for the image it may have made failed: %w", ErrOutcomeUnknown, err)
@@ -96,8 +107,7 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 		case IsBusy(err):
 			// After a lost answer, a busy server may be busy with our own image: the search
 			// above finds it once it is listed.
-			c.log(ctx, "server is busy, trying again", map[string]any{"server_id": serverID})
-			return false, err
+			return false, c.serverBusy(ctx, serverID, &holder, err)
 		case IsOutcomeUnknown(err):
 			if lostSince.IsZero() {
 				lostSince = requested
@@ -108,10 +118,103 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 		}
 		return true, err
 	})
+	if err != nil && ctx.Err() != nil && !lostSince.IsZero() {
+		if found := c.lastLook(ctx, serverID, opts, lostSince); found != nil {
+			return found, nil, nil
+		}
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	return img, action, nil
+}
+
+// lastLookFor bounds the search after ctx ended: Terraform waits for the provider after the
+// first interrupt, but not forever.
+const lastLookFor = 30 * time.Second
+
+// lastLook searches once more, on a context of its own, for the image of a create request
+// whose answer never came because ctx ended (an interrupt, the create timeout): the caller can
+// then keep it (Terraform records it, tainted) instead of leaving it behind unrecorded.
+func (c *Client) lastLook(ctx context.Context, serverID int64, opts CreateImageOpts, requested time.Time) *Image {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lastLookFor)
+	defer cancel()
+	for range 3 {
+		found, err := c.findLostImage(ctx, serverID, opts, requested)
+		if found != nil {
+			c.log(ctx, "create_image was interrupted before its answer came; keeping the image it made", map[string]any{
+				"level": "warn", "image_id": found.ID, "server_id": serverID})
+			return found
+		}
+		if err != nil {
+			c.log(ctx, "looking for the image of an interrupted create_image failed", map[string]any{"error": err.Error()})
+		}
+		if c.sleep(ctx, c.pollInterval) != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// busyHolder is what holds a busy server, as last looked up.
+type busyHolder struct {
+	action    *Action // nil when nothing was found running (or the lookup failed)
+	checkedAt time.Time
+}
+
+// holderRecheck is how often the holder of a busy server is looked up again while a create
+// waits: a lock that lasts minutes (a daily backup, a rebuild) is named without a request on
+// every try.
+const holderRecheck = time.Minute
+
+// serverBusy logs what holds a busy server and returns the error to keep if the wait ends
+// there: the API's busy error, naming the action that held the server.
+func (c *Client) serverBusy(ctx context.Context, serverID int64, holder *busyHolder, err error) error {
+	now := c.now()
+	if holder.checkedAt.IsZero() || now.Sub(holder.checkedAt) >= holderRecheck {
+		holder.checkedAt = now
+		holder.action = nil
+		if running, lerr := c.ServerActions(ctx, serverID, ActionStatusRunning); lerr == nil && len(running) > 0 {
+			holder.action = &running[0]
+		}
+	}
+	fields := map[string]any{"level": "info", "server_id": serverID}
+	if a := holder.action; a != nil {
+		fields["action_id"], fields["command"], fields["progress"] = a.ID, a.Command, a.Progress
+		c.log(ctx, fmt.Sprintf("server %d is busy with action %d (%s, %d%% done); waiting for it", serverID, a.ID, a.Command, a.Progress), fields)
+	} else {
+		c.log(ctx, fmt.Sprintf("server %d is busy; waiting", serverID), fields)
+	}
+	return &ServerBusyError{ServerID: serverID, Holder: holder.action, Err: err}
+}
+
+// ServerBusyError is a create that found its server busy: Holder is the action that held it
+// when last looked up (nil when none was found), Err the API's answer (locked or conflict).
+type ServerBusyError struct {
+	ServerID int64
+	Holder   *Action
+	Err      error
+}
+
+func (e *ServerBusyError) Error() string {
+	if e.Holder == nil {
+		return fmt.Sprintf("server %d was busy: %v", e.ServerID, e.Err)
+	}
+	return fmt.Sprintf("server %d was busy with action %d (%s, started %s, %d%% done): %v", e.ServerID,
+		e.Holder.ID, e.Holder.Command, e.Holder.Started.UTC().Format(time.RFC3339), e.Holder.Progress, e.Err)
+}
+
+func (e *ServerBusyError) Unwrap() error { return e.Err }
+
+// ServerActions lists a server's actions with the given statuses (all when none is given),
+// oldest first, from the first page: enough to name what holds a busy server.
+func (c *Client) ServerActions(ctx context.Context, serverID int64, statuses ...string) ([]Action, error) {
+	q := url.Values{"status": statuses, "sort": {"id:asc"}}
+	var out struct {
+		Actions []Action `json:"actions"`
+	}
+	err := c.do(ctx, http.MethodGet, fmt.Sprintf("/servers/%d/actions", serverID), q, nil, &out)
+	return out.Actions, err
 }
 
 // createClaimed sends one create request and claims the image it makes. Requests for one
@@ -144,7 +247,10 @@ func (c *Client) createImageRequest(ctx context.Context, serverID int64, opts Cr
 }
 
 // findLostImage looks for an image that matches a create request sent at or after `requested`
-// and that no caller of this client owns yet, and claims it.
+// and that no caller of this client owns yet, and claims it. A backup asked for without labels
+// and without a description cannot be told from the server's automatic daily backup (no
+// labels, a description the API makes up), so such a match is never adopted: the caller hears
+// that the outcome is unknown, with the candidates to check.
 func (c *Client) findLostImage(ctx context.Context, serverID int64, opts CreateImageOpts, requested time.Time) (*Image, error) {
 	mu := c.serverLock(serverID)
 	mu.Lock()
@@ -164,11 +270,24 @@ func (c *Client) findLostImage(ctx context.Context, serverID int64, opts CreateI
 			!maps.Equal(nonNil(img.Labels), nonNil(opts.Labels)) {
 			continue
 		}
+		if typ == ImageTypeBackup && len(opts.Labels) == 0 && opts.Description == nil {
+			return nil, &unmarkedBackupError{serverID: serverID, candidate: img.ID}
+		}
 		if c.claim(img.ID) {
 			return img, nil
 		}
 	}
 	return nil, nil
+}
+
+// unmarkedBackupError is a lost create of a backup without labels or description that found a
+// backup it cannot tell from an automatic one.
+type unmarkedBackupError struct{ serverID, candidate int64 }
+
+func (e *unmarkedBackupError) Error() string {
+	return fmt.Sprintf("backup %d of server %d was made after the request, but a backup without labels or "+
+		"description cannot be told from the server's automatic daily backup, so it is not adopted; "+
+		"if it is the one this create made, import it", e.candidate, e.serverID)
 }
 
 // selectorFor builds a selector that narrows a list to images with the given labels. Pairs

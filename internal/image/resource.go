@@ -319,9 +319,16 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	img, err := r.client.RefreshImage(ctx, id)
 	if hcloud.IsNotFound(err) {
+		why := ""
+		if state.Type.ValueString() == string(hcloud.ImageTypeBackup) {
+			// Backups vanish without anyone deleting them.
+			why = " A backup is removed when a newer backup of its server needs its slot (a server keeps " +
+				"seven), when backups are disabled on the server, or with the server; convert it to a " +
+				"snapshot (type = \"snapshot\") to keep it."
+		}
 		resp.Diagnostics.AddWarning("Image Deleted Outside Terraform", fmt.Sprintf(
 			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+
-				"the next apply creates it again if the configuration still declares it.", state.ID.ValueString()))
+				"the next apply creates it again if the configuration still declares it.%s", state.ID.ValueString(), why))
 		resp.State.RemoveResource(ctx)
 		return
 	}

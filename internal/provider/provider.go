@@ -141,7 +141,16 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 			// message ever contain it.
 			ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, token)
 			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, token)
-			tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
+			// Most lines are one request each (debug); the client marks the few a user
+			// waiting for an apply wants to see, such as what holds a busy server.
+			switch fields["level"] {
+			case "warn":
+				tflog.SubsystemWarn(ctx, logSubsystem, msg, fields)
+			case "info":
+				tflog.SubsystemInfo(ctx, logSubsystem, msg, fields)
+			default:
+				tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
+			}
 		},
 	}
 	for _, o := range p.options {

@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+)
+
+const createRoute = "/v1/servers/{id}/actions/create_image"
+
+// TestInterrupt_createKeepsTheImageInState interrupts terraform apply once (SIGINT, a Ctrl-C)
+// while it creates an image: while the image is being written, and while the create request
+// itself has not been answered yet. Either way the image the API made is in the state
+// afterwards (tainted, since it was not finished), and it is the only one.
+func TestInterrupt_createKeepsTheImageInState(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault *emulator.Fault // held back: the create's answer does not come before the interrupt
+	}{
+		{name: "while the image is written"},
+		{name: "while the create request is unanswered", fault: &emulator.Fault{
+			Method: "POST", Path: createRoute, When: emulator.FaultAfter, Drop: emulator.DropAfterProcessing, Delay: time.Hour,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			created := make(chan struct{}, 1)
+			emu, endpoint := emulatortest.Start(t, emulator.Options{
+				ActionDuration: time.Hour, // the create is still running when the interrupt comes
+				OnResponse: func(r *http.Request, status int, _ http.Header, _ []byte) {
+					if r.Method == http.MethodPost && status == http.StatusCreated {
+						select {
+						case created <- struct{}{}:
+						default:
+						}
+					}
+				},
+			})
+			if tt.fault != nil {
+				emu.FailNext(*tt.fault)
+			}
+			w := newWorkspace(t, endpoint, emulatortest.Token)
+			w.write(`
+resource "hetzner_image" "before_upgrade" {
+  server_id   = 101
+  description = "before the upgrade"
+  labels      = { purpose = "before-upgrade" }
+}
+`)
+			cmd, out := w.start("apply", "-auto-approve")
+			select {
+			case <-created:
+			case <-time.After(2 * time.Minute):
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("no create request reached the API:\n%s", out)
+			}
+			if err := cmd.Process.Signal(os.Interrupt); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err == nil {
+				t.Fatalf("an interrupted apply succeeded:\n%s", out)
+			}
+
+			snapshots := emu.ImagesOfType("snapshot")
+			if len(snapshots) != 1 {
+				t.Fatalf("the API holds %d snapshots, want the one the create made:\n%s", len(snapshots), out)
+			}
+			inState := w.managedImages()["hetzner_image.before_upgrade"]
+			if want := strconv.FormatInt(snapshots[0].ID, 10); inState.ID != want {
+				t.Fatalf("the state holds image %q, want %s (the image the API made):\n%s", inState.ID, want, out)
+			}
+			if !inState.Tainted {
+				t.Errorf("image %s is in the state untainted, although it was not finished", inState.ID)
+			}
+			if n := emu.RequestCount("POST", createRoute); n != 1 {
+				t.Errorf("%d create requests, want 1", n)
+			}
+		})
+	}
+}
+
+// start runs the CLI in the background; the buffer collects its output.
+func (w *workspace) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
+	w.t.Helper()
+	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
+	cmd := exec.CommandContext(context.Background(), w.cli, args...)
+	cmd.Dir = w.dir
+	cmd.Env = w.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return cmd, &out
+}
