@@ -66,8 +66,11 @@ type Chaos struct {
 	// WriteRate is the share for requests that change something (POST, PUT, DELETE), where
 	// a fault costs the most; 0 means Rate.
 	WriteRate float64
-	Seed      uint64      // the same seed and requests give the same faults
-	Kinds     []FaultKind // empty means all
+	// AfterShare is the share of the faults on writes drawn from the processed-then-failed
+	// kinds alone (the rest are drawn from every kind that applies); 0 draws them all alike.
+	AfterShare float64
+	Seed       uint64      // the same seed and requests give the same faults
+	Kinds      []FaultKind // empty means all
 	// LockFor is how long FaultServerLocked holds the server with an action of its own: its
 	// daily backup when it has backups enabled, otherwise a rebuild (default 2s).
 	LockFor time.Duration
@@ -134,6 +137,11 @@ func (e *Emulator) chaosFault(method, template string, params map[string]int64, 
 	})
 	if len(kinds) == 0 {
 		return nil
+	}
+	if write && c.AfterShare > 0 && c.rng.Float64() < c.AfterShare {
+		if after := slices.DeleteFunc(slices.Clone(kinds), func(k FaultKind) bool { return !k.ProcessedThenFailed() }); len(after) > 0 {
+			kinds = after
+		}
 	}
 	kind := kinds[c.rng.IntN(len(kinds))]
 	c.counts[kind]++

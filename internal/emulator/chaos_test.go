@@ -121,3 +121,19 @@ func injected(e *Emulator) int {
 	}
 	return n
 }
+
+func TestChaos_afterShareTiltsWritesTowardsProcessedThenFailed(t *testing.T) {
+	h := withListFixtures(t)
+	h.emu.SetChaos(Chaos{Rate: 1, Seed: 9, AfterShare: 1})
+	for range 20 {
+		_, _ = h.send("PUT", "/v1/images/2001", `{"description":"d"}`, "Bearer "+testToken)
+	}
+	for k, n := range h.emu.ChaosCounts() {
+		if !k.ProcessedThenFailed() {
+			t.Errorf("%d faults of kind %q with AfterShare 1", n, k)
+		}
+	}
+	if n := injected(h.emu); n != 20 {
+		t.Errorf("%d faults on 20 writes at rate 1", n)
+	}
+}
