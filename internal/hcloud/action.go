@@ -70,23 +70,32 @@ func (c *Client) listActionsChunk(ctx context.Context, ids []int64) ([]Action, e
 	return out.Actions, nil
 }
 
+// ActionProgress is one state of an action seen while waiting for it.
+type ActionProgress struct {
+	Action
+	Elapsed time.Duration // since the wait began
+	// PredictedEnd is when the action is expected to end, judged from its progress so far;
+	// zero while its progress gives no estimate (it has not moved, or moves unevenly).
+	PredictedEnd time.Time
+}
+
 // WaitForActions waits until each of the given actions has ended. It returns the first
 // action's failure as an *ActionError, stops when ctx ends, and calls progress (when not nil)
 // with every state it sees, on the caller's goroutine.
 //
 // The checks are shared: the client's poller asks for the running actions of all concurrent
-// calls in one request per tick, so concurrent waits cost about as much as one. An action is
-// checked at most pollWait(time waited) after its previous check: promptly while it is young,
-// rarely once it has run for long.
-func (c *Client) WaitForActions(ctx context.Context, progress func(Action), actions ...*Action) error {
-	report := func(a Action) {
+// calls in one request per tick, so concurrent waits cost about as much as one. Each action is
+// checked when its progress says it may be about to end (see endPredictor), and with a
+// doubling backoff while its progress says nothing.
+func (c *Client) WaitForActions(ctx context.Context, progress func(ActionProgress), actions ...*Action) error {
+	report := func(a ActionProgress) {
 		if progress != nil {
 			progress(a)
 		}
 	}
 	running := map[int64]bool{}
 	for _, a := range actions {
-		report(*a)
+		report(ActionProgress{Action: *a})
 		if err := a.err(); err != nil {
 			return err
 		}
@@ -110,12 +119,12 @@ func (c *Client) WaitForActions(ctx context.Context, progress func(Action), acti
 			if u.err != nil {
 				return u.err
 			}
-			report(u.action)
-			if err := u.action.err(); err != nil {
+			report(u.progress)
+			if err := u.progress.err(); err != nil {
 				return err
 			}
-			if u.action.Status != ActionStatusRunning {
-				delete(running, u.action.ID)
+			if u.progress.Status != ActionStatusRunning {
+				delete(running, u.progress.ID)
 			}
 		}
 	}

@@ -139,8 +139,11 @@ func TestWaitForActions_concurrentWaitsShareThePolling(t *testing.T) {
 		}
 	}
 	t.Logf("GET /v1/actions: %d for one wait, %d for 20 concurrent waits", single, concurrent)
-	if single == 0 || concurrent > 2*single {
-		t.Errorf("20 concurrent waits cost %d polling requests, one wait %d; want at most twice as many", concurrent, single)
+	// Twenty waits polled on their own would cost twenty times one. Shared, they cost a few
+	// more ticks than one: the actions started one after another, so their ends (each checked
+	// when its progress predicts it) spread over several ticks.
+	if single == 0 || concurrent > 3*single {
+		t.Errorf("20 concurrent waits cost %d polling requests, one wait %d; want at most three times as many", concurrent, single)
 	}
 	for _, img := range emu.Images() {
 		if img.Type == emulator.ImageTypeSnapshot && img.Status != emulator.ImageStatusAvailable {
@@ -178,7 +181,7 @@ func TestWaitForActions_cancellingOneWaitLeavesTheOthers(t *testing.T) {
 	polled := make(chan struct{})
 	var once sync.Once
 	seen := 0
-	progress := func(hcloud.Action) { // the first call reports the action as passed in
+	progress := func(hcloud.ActionProgress) { // the first call reports the action as passed in
 		if seen++; seen == 2 {
 			once.Do(func() { close(polled) })
 		}

@@ -123,7 +123,7 @@ func TestCreateImage_waitsForTheActionAndReportsProgress(t *testing.T) {
 		t.Fatalf("image %s, action %s; want creating and running", img.Status, action.Status)
 	}
 	var seen []int
-	if err := c.WaitForActions(ctx, func(a hcloud.Action) { seen = append(seen, a.Progress) }, action); err != nil {
+	if err := c.WaitForActions(ctx, func(a hcloud.ActionProgress) { seen = append(seen, a.Progress) }, action); err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) < 2 || seen[len(seen)-1] != 100 {

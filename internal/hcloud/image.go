@@ -247,7 +247,7 @@ func (c *Client) SetImageProtection(ctx context.Context, id int64, deleteProtect
 // WaitForImage waits until an image is written: through its create action when that is known,
 // otherwise (an image adopted after a lost answer) by reading the image until it is no longer
 // being created. progress, when not nil, sees every state of the action.
-func (c *Client) WaitForImage(ctx context.Context, id int64, action *Action, progress func(Action)) error {
+func (c *Client) WaitForImage(ctx context.Context, id int64, action *Action, progress func(ActionProgress)) error {
 	if action != nil && action.ID != 0 {
 		return c.WaitForActions(ctx, progress, action)
 	}

@@ -34,6 +34,8 @@ type waiter struct {
 	// pending maps each action still running to when it must be checked next. Guarded by
 	// poller.mu; the loop drops an action once it has ended.
 	pending map[int64]time.Time
+	// predictors time the checks of each action from its progress. Guarded by poller.mu.
+	predictors map[int64]*endPredictor
 
 	mu      sync.Mutex
 	updates []actionUpdate
@@ -42,8 +44,8 @@ type waiter struct {
 
 // actionUpdate is one state seen of an action, or the failure of the request that asked for it.
 type actionUpdate struct {
-	action Action
-	err    error
+	progress ActionProgress
+	err      error
 }
 
 func (w *waiter) push(ups []actionUpdate) {
@@ -69,11 +71,13 @@ func (w *waiter) take() []actionUpdate {
 // every waiter, not only the one that happened to come first.
 func (p *poller) join(ctx context.Context, ids []int64) *waiter {
 	now := p.c.now()
-	w := &waiter{since: now, pending: make(map[int64]time.Time, len(ids)), ready: make(chan struct{}, 1)}
-	// As before the poller existed, the first check comes one interval after the start: an
-	// action that was just returned "running" will not have ended sooner.
+	w := &waiter{since: now, pending: make(map[int64]time.Time, len(ids)),
+		predictors: make(map[int64]*endPredictor, len(ids)), ready: make(chan struct{}, 1)}
+	// The first check comes one interval after the start: an action that was just returned
+	// "running" will not have ended sooner.
 	for _, id := range ids {
-		w.pending[id] = now.Add(p.c.pollWait(0))
+		w.predictors[id] = newEndPredictor(p.c.pollInterval)
+		w.pending[id] = now.Add(w.predictors[id].next(0))
 	}
 
 	p.mu.Lock()
@@ -235,6 +239,7 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 	if ctx.Err() != nil {
 		return
 	}
+	answered := p.c.now()
 	retry := err != nil && transient(err)
 	for w := range p.waiters {
 		var ups []actionUpdate
@@ -254,10 +259,12 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 				ups = append(ups, actionUpdate{err: fmt.Errorf("action %d is no longer known to the API", id)})
 				delete(w.pending, id)
 			case a.Status == ActionStatusRunning:
-				ups = append(ups, actionUpdate{action: a})
-				w.pending[id] = sent.Add(p.c.pollWait(sent.Sub(w.since)))
+				pred := w.predictors[id]
+				pred.observe(sent.Sub(w.since), answered.Sub(w.since), a.Progress)
+				w.pending[id] = w.since.Add(answered.Sub(w.since) + pred.next(answered.Sub(w.since)))
+				ups = append(ups, actionUpdate{progress: w.progressOf(a, answered, pred)})
 			default:
-				ups = append(ups, actionUpdate{action: a})
+				ups = append(ups, actionUpdate{progress: w.progressOf(a, answered, nil)})
 				delete(w.pending, id)
 			}
 		}
@@ -268,6 +275,17 @@ func (p *poller) deliver(ctx context.Context, ids []int64, actions []Action, err
 			w.push(ups)
 		}
 	}
+}
+
+// progressOf is what a waiter's progress callback sees of one answer.
+func (w *waiter) progressOf(a Action, answered time.Time, pred *endPredictor) ActionProgress {
+	ap := ActionProgress{Action: a, Elapsed: answered.Sub(w.since)}
+	if pred != nil {
+		if end := pred.predicted(); end > 0 {
+			ap.PredictedEnd = w.since.Add(end)
+		}
+	}
+	return ap
 }
 
 // transient reports whether a failed request may well succeed if simply sent again later.

@@ -481,16 +481,23 @@ func (m *imageResourceModel) imageID(diagnostics *diag.Diagnostics) int64 {
 	return id
 }
 
-func progressLogger(ctx context.Context, imageID int64) func(hcloud.Action) {
+// progressLogger logs each new progress of the create, with the time waited so far and, once
+// the progress allows an estimate, when the image is expected to be written.
+func progressLogger(ctx context.Context, imageID int64) func(hcloud.ActionProgress) {
 	last := -1
-	return func(a hcloud.Action) {
+	return func(a hcloud.ActionProgress) {
 		if a.Progress == last {
 			return
 		}
 		last = a.Progress
-		tflog.Info(ctx, "writing image", map[string]any{
+		fields := map[string]any{
 			"image_id": imageID, "action_id": a.ID, "status": a.Status, "progress": a.Progress,
-		})
+			"elapsed": a.Elapsed.Round(time.Second).String(),
+		}
+		if !a.PredictedEnd.IsZero() {
+			fields["predicted_end"] = a.PredictedEnd.UTC().Format(time.RFC3339)
+		}
+		tflog.Info(ctx, "writing image", fields)
 	}
 }
 
