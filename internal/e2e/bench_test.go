@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,18 +15,22 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
 )
 
-// benchRow is one line of the benchmark table. Counts come from the emulator's accounting and
-// are the headline; seconds are indicative on a shared machine.
+// The benchmarks run every scenario twice, on separate emulators: once with this provider and
+// once with the official one (terraform-provider-hcloud, hetznercloud/hcloud, with its
+// equivalent resource or data source), each with its default settings, on the same CLI.
+
+// benchRow is what one provider cost in one scenario. Counts come from the emulator's
+// accounting and are the headline; seconds are indicative on a shared machine.
 type benchRow struct {
-	scenario  string
 	requests  int
 	polls     int           // GET /v1/actions
 	tooMany   int           // 429 answers the emulator gave
 	wall      time.Duration // of the measured command
 	detection time.Duration // worst delay from an action's end to the provider seeing it; 0 = none
+	failed    string        // the command failed: the first line of its error; empty when it succeeded
 }
 
-// detector measures how late the provider notices finished create_image actions: the emulator
+// detector measures how late a provider notices finished create_image actions: the emulator
 // finishes an action ActionDuration after its create request, and the hook sees when a poll
 // first reports it done.
 type detector struct {
@@ -51,15 +56,16 @@ func (d *detector) observe(r *http.Request, status int, _ http.Header, body []by
 		if json.Unmarshal(body, &out) == nil {
 			d.started[out.Action.ID] = now
 		}
-	case r.Method == http.MethodGet && r.URL.Path == "/v1/actions" && status == http.StatusOK:
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/actions") && status == http.StatusOK:
 		var out struct {
-			Actions []struct {
-				ID     int64
-				Status string
-			} `json:"actions"`
+			Actions []benchAction `json:"actions"`
+			Action  *benchAction  `json:"action"`
 		}
 		if json.Unmarshal(body, &out) != nil {
 			return
+		}
+		if out.Action != nil {
+			out.Actions = append(out.Actions, *out.Action)
 		}
 		for _, a := range out.Actions {
 			start, ok := d.started[a.ID]
@@ -72,49 +78,130 @@ func (d *detector) observe(r *http.Request, status int, _ http.Header, body []by
 	}
 }
 
+type benchAction struct {
+	ID     int64
+	Status string
+}
+
+// benchSide is one of the two providers compared.
+type benchSide struct {
+	name     string
+	official bool
+}
+
+var (
+	ours     = benchSide{name: "ours"}
+	official = benchSide{name: "official", official: true}
+)
+
+// officialProviderDir is the directory holding terraform-provider-hcloud for dev_overrides:
+// TF_ACC_HCLOUD_PROVIDER names the binary (scripts/bench.sh sets it); otherwise the cache where
+// scripts/cli.sh builds it.
+func officialProviderDir(t testing.TB) string {
+	t.Helper()
+	path := os.Getenv("TF_ACC_HCLOUD_PROVIDER")
+	if path == "" {
+		home, _ := os.UserHomeDir()
+		path = filepath.Join(home, ".cache", "terraform-provider-hetzner", "cli", "hcloud-1.68.0", "terraform-provider-hcloud")
+	}
+	if filepath.Base(path) != "terraform-provider-hcloud" {
+		t.Fatalf("TF_ACC_HCLOUD_PROVIDER=%s: dev_overrides needs the binary named terraform-provider-hcloud", path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the official provider (build it with scripts/cli.sh hcloud, or set TF_ACC_HCLOUD_PROVIDER): %v", err)
+	}
+	return filepath.Dir(path)
+}
+
 type benchEnv struct {
 	emu      *emulator.Emulator
 	w        *workspace
+	side     benchSide
 	detector *detector
 }
 
-func newBenchEnv(t *testing.T, opts emulator.Options) *benchEnv {
+func newBenchEnv(t *testing.T, side benchSide, opts emulator.Options) *benchEnv {
+	t.Helper()
 	d := &detector{duration: opts.ActionDuration, started: map[int64]time.Time{}}
 	opts.OnResponse = d.observe
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	return &benchEnv{emu: emu, w: w, detector: d}
+	if side.official {
+		config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+			"tf-hetzner/hetzner", providerDir, "hetznercloud/hcloud", officialProviderDir(t))
+		if err := os.WriteFile(filepath.Join(w.dir, ".cli.tfrc"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &benchEnv{emu: emu, w: w, side: side, detector: d}
 }
 
-// measure runs one CLI command with the provider's default settings and reads the counters.
-func (b *benchEnv) measure(t *testing.T, scenario, hcl string, args ...string) benchRow {
+// benchHeader declares the side's provider with an empty block: its defaults, as users run it.
+func benchHeader(side benchSide) string {
+	if side.official {
+		return "terraform {\n  required_providers {\n    hcloud = {\n      source = \"hetznercloud/hcloud\"\n    }\n  }\n}\n\nprovider \"hcloud\" {}\n\n"
+	}
+	return "terraform {\n  required_providers {\n    hetzner = {\n      source = \"tf-hetzner/hetzner\"\n    }\n  }\n}\n\nprovider \"hetzner\" {}\n\n"
+}
+
+// measure runs one CLI command and reads the counters.
+func (b *benchEnv) measure(t *testing.T, hcl string, args ...string) benchRow {
 	t.Helper()
-	b.w.write(hcl)
-	b.w.writeProvider("") // the provider's defaults, as users run it
+	if err := os.WriteFile(filepath.Join(b.w.dir, "main.tf"), []byte(benchHeader(b.side)+hcl), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	b.emu.ResetRequests()
 	b.detector.mu.Lock()
 	b.detector.worst, b.detector.tooMany = 0, 0
 	b.detector.mu.Unlock()
 	start := time.Now()
-	if out, err := b.w.run(args...); err != nil {
-		t.Fatalf("%s: %v\n%s", scenario, err, out)
+	out, err := b.w.run(args...)
+	row := benchRow{wall: time.Since(start), requests: b.emu.TotalRequests(), polls: b.emu.RequestCount("GET", "/v1/actions")}
+	if err != nil {
+		row.failed = firstError(out)
+		t.Logf("%s: %s %v: %v\n%s", b.side.name, args[0], err, row.failed, out)
 	}
-	row := benchRow{scenario: scenario, wall: time.Since(start), requests: b.emu.TotalRequests(),
-		polls: b.emu.RequestCount("GET", "/v1/actions")}
 	b.detector.mu.Lock()
 	row.detection, row.tooMany = b.detector.worst, b.detector.tooMany
 	b.detector.mu.Unlock()
 	return row
 }
 
-const benchAction = 5 * time.Second
+// firstError is the summary of the CLI's first error diagnostic.
+func firstError(out string) string {
+	for line := range strings.SplitSeq(out, "\n") {
+		if s, ok := strings.CutPrefix(strings.TrimSpace(line), "Error: "); ok {
+			return s
+		}
+	}
+	return "the command failed"
+}
 
-func snapshotsOf(servers []int64) string {
+// snapshotsOf declares one image of each server with the side's resource.
+func snapshotsOf(side benchSide, servers []int64) string {
 	var b strings.Builder
 	for i, id := range servers {
-		fmt.Fprintf(&b, "resource \"hetzner_image\" \"s%d\" {\n  server_id = %d\n}\n", i, id)
+		if side.official {
+			fmt.Fprintf(&b, "resource \"hcloud_snapshot\" \"s%d\" {\n  server_id = %d\n}\n", i, id)
+		} else {
+			fmt.Fprintf(&b, "resource \"hetzner_image\" \"s%d\" {\n  server_id = %d\n}\n", i, id)
+		}
 	}
 	return b.String()
+}
+
+// importsOf adopts existing snapshots with the side's resource.
+func importsOf(side benchSide, ids []int64) string {
+	var hcl strings.Builder
+	typ := "hetzner_image"
+	if side.official {
+		typ = "hcloud_snapshot"
+	}
+	for i, id := range ids {
+		fmt.Fprintf(&hcl, "import {\n  to = %s.s%d\n  id = \"%d\"\n}\nresource %q \"s%d\" {\n  server_id   = %d\n  description = \"bench %d\"\n  labels      = { bench = \"yes\" }\n}\n",
+			typ, i, id, typ, i, emulator.SeedServerNoBackups, i)
+	}
+	return hcl.String()
 }
 
 func addServers(emu *emulator.Emulator, n int) []int64 {
@@ -137,66 +224,168 @@ func addSnapshots(emu *emulator.Emulator, n int) []int64 {
 	return ids
 }
 
-// TestBenchmarkTable runs the scenarios of BENCHMARKS.md and prints the table (make bench).
+// benchScenario is one line of the table: what to run, on which emulator, for either side.
+type benchScenario struct {
+	name string
+	// run measures the scenario for one side on a fresh emulator.
+	run func(t *testing.T, side benchSide) benchRow
+	// shape and duration, for single creates: the chart's points.
+	shape    emulator.ProgressShape
+	duration time.Duration
+	// officialAs names the scenario whose official row this one is compared with: the official
+	// provider does not read progress, so it runs once per action duration, on linear progress.
+	officialAs string
+}
+
+// singleCreate is one snapshot of one server whose action takes d, with progress of the shape.
+func singleCreate(d time.Duration, shape emulator.ProgressShape) func(*testing.T, benchSide) benchRow {
+	return func(t *testing.T, side benchSide) benchRow {
+		b := newBenchEnv(t, side, emulator.Options{ActionDuration: d, ProgressShape: shape})
+		return b.measure(t, snapshotsOf(side, []int64{emulator.SeedServerNoBackups}), "apply", "-auto-approve")
+	}
+}
+
+// manyCreates is n snapshots of n servers at once, with 5 s actions.
+func manyCreates(n int, opts emulator.Options, args ...string) func(*testing.T, benchSide) benchRow {
+	return func(t *testing.T, side benchSide) benchRow {
+		opts.ActionDuration = shortAction
+		b := newBenchEnv(t, side, opts)
+		return b.measure(t, snapshotsOf(side, addServers(b.emu, n)), append([]string{"apply", "-auto-approve"}, args...)...)
+	}
+}
+
+const shortAction = 5 * time.Second
+
+// benchDurations are the action durations of the single creates; every progress shape runs at
+// each, for this provider.
+var benchDurations = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute}
+
+func singleCreateName(d time.Duration, shape emulator.ProgressShape) string {
+	return fmt.Sprintf("create 1 snapshot, %s action, progress %s", humanDuration(d), shape)
+}
+
+func humanDuration(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return fmt.Sprintf("%g s", d.Seconds())
+}
+
+func benchScenarios() (long, short []benchScenario) {
+	long = append(long, benchScenario{name: singleCreateName(shortAction, emulator.ProgressLinear), run: singleCreate(shortAction, emulator.ProgressLinear),
+		shape: emulator.ProgressLinear, duration: shortAction})
+	for _, d := range benchDurations {
+		for _, shape := range emulator.ProgressShapes {
+			s := benchScenario{name: singleCreateName(d, shape), run: singleCreate(d, shape), shape: shape, duration: d}
+			if shape != emulator.ProgressLinear {
+				s.officialAs = singleCreateName(d, emulator.ProgressLinear)
+			}
+			long = append(long, s)
+		}
+	}
+	short = []benchScenario{
+		{name: "create 20 snapshots of 20 servers, -parallelism=20 (5 s actions)", run: manyCreates(20, emulator.Options{}, "-parallelism=20")},
+		{name: "create 20 snapshots of 20 servers, default parallelism (5 s actions)", run: manyCreates(20, emulator.Options{})},
+		{name: "create 20 snapshots, -parallelism=20, budget of 40 requests left (3600/h)",
+			run: manyCreates(20, emulator.Options{RateLimit: 3600, RateBurst: 40}, "-parallelism=20")},
+		{name: "refresh (plan) of 100 managed images", run: func(t *testing.T, side benchSide) benchRow {
+			b := newBenchEnv(t, side, emulator.Options{})
+			hcl := importsOf(side, addSnapshots(b.emu, 100))
+			if row := b.measure(t, hcl, "apply", "-auto-approve"); row.failed != "" {
+				return row
+			}
+			return b.measure(t, hcl, "plan")
+		}},
+		{name: "list of 5000 images (plan)", run: func(t *testing.T, side benchSide) benchRow {
+			b := newBenchEnv(t, side, emulator.Options{})
+			addSnapshots(b.emu, 5000)
+			hcl := "data \"hetzner_images\" \"all\" {\n  label_selector = \"bench=yes\"\n}\noutput \"n\" { value = length(data.hetzner_images.all.images) }\n"
+			if side.official {
+				hcl = "data \"hcloud_images\" \"all\" {\n  with_selector = \"bench=yes\"\n}\noutput \"n\" { value = length(data.hcloud_images.all.images) }\n"
+			}
+			return b.measure(t, hcl, "plan")
+		}},
+		{name: "provider start + plan of one data source", run: func(t *testing.T, side benchSide) benchRow {
+			b := newBenchEnv(t, side, emulator.Options{})
+			hcl := "data \"hetzner_image\" \"u\" {\n  name         = \"ubuntu-24.04\"\n  architecture = \"x86\"\n}\n"
+			if side.official {
+				hcl = "data \"hcloud_image\" \"u\" {\n  name              = \"ubuntu-24.04\"\n  with_architecture = \"x86\"\n}\n"
+			}
+			return b.measure(t, hcl, "plan")
+		}},
+	}
+	return long, short
+}
+
+// benchResult is one scenario measured for both sides.
+type benchResult struct {
+	benchScenario
+	ours, official benchRow
+}
+
+// TestBenchmarkTable runs the scenarios of BENCHMARKS.md for both providers and writes the
+// table and the chart (make bench). The single creates run at once, each on its own emulator,
+// since they mostly wait; the short scenarios run one after another meanwhile.
 func TestBenchmarkTable(t *testing.T) {
 	if os.Getenv("BENCH") == "" {
 		t.Skip("set BENCH=1 to run the benchmarks (make bench)")
 	}
-	var rows []benchRow
-
-	{
-		b := newBenchEnv(t, emulator.Options{ActionDuration: benchAction})
-		rows = append(rows, b.measure(t, "create 1 snapshot (5 s action)", snapshotsOf([]int64{101}), "apply", "-auto-approve"))
-	}
-	{
-		b := newBenchEnv(t, emulator.Options{ActionDuration: benchAction})
-		rows = append(rows, b.measure(t, "create 20 snapshots of 20 servers, -parallelism=20 (5 s actions)",
-			snapshotsOf(addServers(b.emu, 20)), "apply", "-auto-approve", "-parallelism=20"))
-	}
-	{
-		// Terraform's default parallelism of 10 writes them in two waves.
-		b := newBenchEnv(t, emulator.Options{ActionDuration: benchAction})
-		rows = append(rows, b.measure(t, "create 20 snapshots of 20 servers, default parallelism (5 s actions)",
-			snapshotsOf(addServers(b.emu, 20)), "apply", "-auto-approve"))
-	}
-	{
-		b := newBenchEnv(t, emulator.Options{ActionDuration: benchAction, RateLimit: 3600, RateBurst: 40})
-		rows = append(rows, b.measure(t, "create 20 snapshots, -parallelism=20, budget of 40 requests left (3600/h)",
-			snapshotsOf(addServers(b.emu, 20)), "apply", "-auto-approve", "-parallelism=20"))
-	}
-	{
-		b := newBenchEnv(t, emulator.Options{ActionDuration: time.Millisecond})
-		ids := addSnapshots(b.emu, 100)
-		var hcl strings.Builder
-		for i, id := range ids {
-			fmt.Fprintf(&hcl, "import {\n  to = hetzner_image.s%d\n  id = \"%d\"\n}\nresource \"hetzner_image\" \"s%d\" {\n  server_id   = 101\n  description = \"bench %d\"\n  labels      = { bench = \"yes\" }\n}\n", i, id, i, i)
+	long, short := benchScenarios()
+	results := make(map[string]*benchResult)
+	var mu sync.Mutex
+	record := func(s benchScenario, side benchSide, row benchRow) {
+		mu.Lock()
+		defer mu.Unlock()
+		r := results[s.name]
+		if r == nil {
+			r = &benchResult{benchScenario: s}
+			results[s.name] = r
 		}
-		b.measure(t, "import 100", hcl.String(), "apply", "-auto-approve")
-		rows = append(rows, b.measure(t, "refresh (plan) of 100 managed images", hcl.String(), "plan"))
-	}
-	{
-		b := newBenchEnv(t, emulator.Options{})
-		addSnapshots(b.emu, 5000)
-		rows = append(rows, b.measure(t, "hetzner_images over 5000 images (plan)",
-			"data \"hetzner_images\" \"all\" {\n  type = [\"snapshot\"]\n}\noutput \"n\" { value = length(data.hetzner_images.all.images) }\n", "plan"))
-		b2 := newBenchEnv(t, emulator.Options{})
-		rows = append(rows, b2.measure(t, "provider start + plan of one data source",
-			"data \"hetzner_image\" \"u\" {\n  name         = \"ubuntu-24.04\"\n  architecture = \"x86\"\n}\n", "plan"))
-	}
-
-	var out strings.Builder
-	out.WriteString("| scenario | API requests | action polls | 429 answers | detection delay | wall time |\n")
-	out.WriteString("| --- | ---: | ---: | ---: | ---: | ---: |\n")
-	for _, r := range rows {
-		detection := "—"
-		if r.detection > 0 {
-			detection = r.detection.Round(time.Millisecond).String()
+		if side.official {
+			r.official = row
+		} else {
+			r.ours = row
 		}
-		fmt.Fprintf(&out, "| %s | %d | %d | %d | %s | %s |\n", r.scenario, r.requests, r.polls, r.tooMany, detection, r.wall.Round(100*time.Millisecond))
+		t.Logf("%s, %s: %+v", s.name, side.name, row)
 	}
-	fmt.Println("\nBENCHMARK TABLE\n" + out.String())
+	var wg sync.WaitGroup
+	for _, s := range long {
+		sides := []benchSide{ours}
+		if s.officialAs == "" {
+			sides = append(sides, official)
+		}
+		for _, side := range sides {
+			wg.Go(func() { record(s, side, s.run(t, side)) })
+		}
+	}
+	wg.Go(func() {
+		// Let the single creates start first: each spends its first seconds on CPU.
+		time.Sleep(20 * time.Second)
+		for _, s := range short {
+			for _, side := range []benchSide{ours, official} {
+				record(s, side, s.run(t, side))
+			}
+		}
+	})
+	wg.Wait()
+
+	var ordered []benchResult
+	for _, s := range append(long, short...) {
+		r := *results[s.name]
+		if s.officialAs != "" {
+			r.official = results[s.officialAs].official
+		}
+		ordered = append(ordered, r)
+	}
+	table := benchTable(ordered)
+	fmt.Println("\nBENCHMARK TABLE\n" + table)
 	if path := os.Getenv("BENCH_OUT"); path != "" {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if path := os.Getenv("BENCH_CHART"); path != "" {
+		if err := os.WriteFile(path, []byte(benchChart(ordered)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -85,8 +85,10 @@ func (p *hetznerProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"poll_interval": schema.StringAttribute{
 				MarkdownDescription: "How often running actions (such as an image being written) are checked, " +
-					"as a duration like `\"500ms\"` or `\"2s\"`. Default `\"500ms\"`. Long actions are checked " +
-					"less often: at most every tenth of the time waited so far, to save API requests.",
+					"as a duration like `\"500ms\"` or `\"2s\"`. Default `\"500ms\"`: the shortest wait between two " +
+					"checks. When an action is checked is judged from the progress it reports, so that its end is " +
+					"noticed soon after it comes; while its progress does not move, the checks back off, doubling " +
+					"their spacing up to a minute.",
 				Optional:   true,
 				Validators: []validator.String{durationValidator},
 			},
