@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
@@ -82,5 +83,34 @@ func TestAccReadWarnsWhenTheImageWasDeletedOutsideTerraform(t *testing.T) {
 	if !strings.Contains(flat, "Warning: Image Deleted Outside Terraform") || !strings.Contains(flat, want) ||
 		!strings.Contains(flat, "hetzner_image.x will be created") {
 		t.Errorf("the plan does not warn and re-create:\n%s", out)
+	}
+}
+
+func TestAccRequests_manyCreatesReadTheirImagesFromOneList(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 2 * time.Second})
+	servers := addServers(emu, 20)
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	var hcl strings.Builder
+	for i, id := range servers {
+		fmt.Fprintf(&hcl, "resource \"hetzner_image\" \"s%d\" {\n  server_id = %d\n}\n", i, id)
+	}
+	w.write(hcl.String())
+	if out, err := w.run("apply", "-auto-approve", "-parallelism=20"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	// Each create reads its image once its action has ended. From the eighth on, one list
+	// answers them; an image listed before its action ended is fetched again.
+	got := emu.Requests()
+	if got["GET /v1/images"] != 1 || got["GET /v1/images/{id}"] >= len(servers) {
+		t.Errorf("reading 20 new images cost %v; want one list and fewer GETs than images", got)
+	}
+	st := w.state()
+	for _, r := range st.Values.RootModule.Resources {
+		if r.AttributeValues["status"] != "available" || r.AttributeValues["image_size"] == nil {
+			t.Errorf("%s: status %v, image_size %v; want available with a size", r.Address, r.AttributeValues["status"], r.AttributeValues["image_size"])
+		}
+	}
+	if len(st.Values.RootModule.Resources) != len(servers) {
+		t.Errorf("%d images in the state, want %d", len(st.Values.RootModule.Resources), len(servers))
 	}
 }

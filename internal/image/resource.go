@@ -255,13 +255,13 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 			return
 		}
 	}
-	img, err = r.client.GetImage(ctx, img.ID)
+	created, err := r.client.ReadCreatedImage(ctx, img.ID)
 	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Error Reading Image",
 			fmt.Sprintf("reading image %d after creating it", img.ID), err, tainted))
 		return
 	}
-	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	resp.Diagnostics.Append(state.fromAPIAll(created)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
