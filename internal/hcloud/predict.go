@@ -15,14 +15,15 @@ import "time"
 // the rate changed (a slow start, a stall, a jump): the anchor moves to the check before, so
 // the window is drawn from the recent rate only.
 //
-// The window is trusted once it is narrow (at most a tenth of the time measured) and the newest
-// check's own window lies mostly inside the one of the check before. Then the next check is timed where the window says the
-// progress crosses a whole step (a probe: its answer halves the window before the action ends),
-// and the check that finds the action done comes at the window's end, so it is noticed within
-// the window's width. An untrusted window only draws checks closer: half the time to the
-// window, never more than the backoff. Without any window (progress did not move since the
-// anchor) the checks back off: each waits the time waited so far plus the poll interval, at most
-// a minute, so the checks double in spacing and a stalled action costs few requests.
+// The window is trusted once it is narrow (at most a tenth of the time measured) and the
+// newest check's own window lies mostly inside the one of the check before. Then the next check
+// is timed where the window says progress crosses a whole step (a probe: its answer halves the
+// window before the action ends), and the check that finds the action done comes at the
+// window's end, so the end is noticed within the window's width. An untrusted window only
+// brings the next check forward to the window's end when that comes before the backoff's.
+// Without any window (progress did not move since the anchor) the checks back off: each waits
+// the time waited so far plus the poll interval, at most a minute, so the checks double in
+// spacing and a stalled action costs few requests.
 type endPredictor struct {
 	interval time.Duration // the shortest wait between checks
 
@@ -47,6 +48,10 @@ type progressSample struct {
 	sent, answered time.Duration
 	progress       int
 }
+
+// maxTrustedQuantum is the coarsest progress a window is trusted from: progress in steps of
+// more than 5 % gives windows too wide to time a probe in, and each probe would cost a check.
+const maxTrustedQuantum = 5
 
 // backoffCap bounds the wait between two checks of an action whose end cannot be predicted.
 const backoffCap = time.Minute
@@ -120,12 +125,15 @@ func (p *endPredictor) window() bool {
 }
 
 // trusted reports whether the window is narrow (at most a tenth of the time from the anchor to
-// its end) and the newest check's own window lies at least half inside the one of the check
-// before.
+// its end), progress moves in fine steps, and the newest check's own window lies at least half
+// inside the one of the check before.
 // Once the anchor has moved, the action has shown that its rate changes, and a third check
 // must agree: an action that speeds up draws windows that drift earlier, slowly enough that
 // two in a row can still overlap.
 func (p *endPredictor) trusted() bool {
+	if p.quantum > maxTrustedQuantum {
+		return false
+	}
 	n, prev := p.last[0], p.last[1]
 	needed := 2
 	if !p.exact {
@@ -153,11 +161,9 @@ func (p *endPredictor) next(now time.Duration) time.Duration {
 		return backoff
 	}
 	if !p.trusted() {
-		wait := p.lo - now
-		if now >= p.lo {
-			wait = (p.hi - now) / 2
-		}
-		return max(p.interval, min(backoff, wait))
+		// The backoff, or the window's end when that comes sooner: never more checks than the
+		// backoff alone, and an end the window foresaw is noticed as it comes.
+		return max(p.interval, min(backoff, p.hi-now))
 	}
 	if at, ok := p.probe(now); ok {
 		return at - now
