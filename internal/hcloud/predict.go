@@ -1,6 +1,9 @@
 package hcloud
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // endPredictor decides when to check one running action next, from the progress the API
 // reported at each check and the time waited. A snapshot takes minutes, and the question is
@@ -20,7 +23,9 @@ import "time"
 // is timed where the window says progress crosses a whole step (a probe: its answer halves the
 // window before the action ends), and the check that finds the action done comes at the
 // window's end, so the end is noticed within the window's width. An untrusted window only
-// brings the next check forward to the window's end when that comes before the backoff's.
+// brings the next check forward to the window's end when that comes before the backoff's, or
+// to the end extrapolated from the last three rises when progress is speeding up (a rate
+// measured over the past then underestimates the rate to come).
 // Without any window (progress did not move since the anchor) the checks back off: each waits
 // the time waited so far plus the poll interval, at most a minute, so the checks double in
 // spacing and a stalled action costs few requests.
@@ -38,6 +43,9 @@ type endPredictor struct {
 	// speeds up moves each window earlier, so that two consecutive ones barely touch.
 	last    [2]endWindow
 	windows int // checks since the anchor that drew a window
+	// rises are the last three checks that saw progress rise (oldest first), from which a
+	// speeding-up rate is extrapolated.
+	rises []progressSample
 }
 
 type endWindow struct{ lo, hi time.Duration }
@@ -70,6 +78,10 @@ func (p *endPredictor) observe(sent, answered time.Duration, progress int) {
 	progress = max(progress, last.progress) // progress never goes back; read a lower one as unchanged
 	if rise := progress - last.progress; rise > 0 {
 		p.quantum = gcd(p.quantum, rise)
+		p.rises = append(p.rises, progressSample{sent: sent, answered: answered, progress: progress})
+		if len(p.rises) > 3 {
+			p.rises = p.rises[1:]
+		}
 	}
 	s := progressSample{sent: sent, answered: answered, progress: progress}
 	p.samples = append(p.samples, s)
@@ -163,7 +175,13 @@ func (p *endPredictor) next(now time.Duration) time.Duration {
 	if !p.trusted() {
 		// The backoff, or the window's end when that comes sooner: never more checks than the
 		// backoff alone, and an end the window foresaw is noticed as it comes.
-		return max(p.interval, min(backoff, p.hi-now))
+		wait := min(backoff, p.hi-now)
+		if end, ok := p.speedingUpEnd(); ok && end > now {
+			// An interval after it: the extrapolation is rough, and a check just before the
+			// end costs one more.
+			wait = min(wait, end+p.interval-now)
+		}
+		return max(p.interval, wait)
 	}
 	if at, ok := p.probe(now); ok {
 		return at - now
@@ -202,6 +220,30 @@ func (p *endPredictor) probe(now time.Duration) (time.Duration, bool) {
 		return 0, false
 	}
 	return at, true
+}
+
+// speedingUpEnd extrapolates the last three rises of progress when its rate grows: a rate
+// measured over the past underestimates the rate to come, and the window's end comes late.
+func (p *endPredictor) speedingUpEnd() (time.Duration, bool) {
+	if len(p.rises) < 3 {
+		return 0, false
+	}
+	s0, s1, s2 := p.rises[0], p.rises[1], p.rises[2]
+	d1, d2 := (s1.sent - s0.sent).Seconds(), (s2.sent - s1.sent).Seconds()
+	if d1 <= 0 || d2 <= 0 {
+		return 0, false
+	}
+	r1, r2 := float64(s1.progress-s0.progress)/d1, float64(s2.progress-s1.progress)/d2
+	// The rise must outgrow what rounding to whole steps would explain half the time.
+	q := float64(max(p.quantum, 1)) / 2
+	if r2-q/d2 <= r1+q/d1 {
+		return 0, false
+	}
+	accel := (r2 - r1) / ((d1 + d2) / 2)
+	v := r2 + accel*d2/2 // the rate at s2
+	left := float64(100 - s2.progress)
+	tau := (-v + math.Sqrt(v*v+2*accel*left)) / accel
+	return s2.sent + time.Duration(tau*float64(time.Second)), true
 }
 
 func scale(d time.Duration, f float64) time.Duration { return time.Duration(float64(d) * f) }

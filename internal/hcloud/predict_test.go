@@ -127,3 +127,15 @@ func TestEndPredictor_aChangeOfRateMovesTheAnchor(t *testing.T) {
 		t.Errorf("window (%v, %v], trusted %v; want (30s, 55s], untrusted", p.lo, p.hi, p.trusted())
 	}
 }
+
+// Progress that speeds up steadily is extrapolated: its end is noticed sooner than the backoff
+// notices it, for no more checks.
+func TestEndPredictor_speedingUpProgressIsNoticedSoonerThanByTheBackoff(t *testing.T) {
+	for _, d := range []time.Duration{30 * time.Second, 47 * time.Second, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute} {
+		checks, late := checkSchedule("slow-start", d, 20*time.Millisecond)
+		backoff, backoffLate := backoffSchedule(d, 20*time.Millisecond)
+		if checks > backoff || late >= backoffLate {
+			t.Errorf("%v: %d checks, %v late; want at most the backoff's %d checks and less than its %v", d, checks, late, backoff, backoffLate)
+		}
+	}
+}
