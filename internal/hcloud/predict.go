@@ -158,12 +158,17 @@ func (p *endPredictor) trusted() bool {
 	return 2*overlap >= n.hi-n.lo
 }
 
-// predicted is the middle of the window: the best guess of the end, or 0 when there is none.
+// predicted is the best guess of the end: the middle of the window, or the extrapolated end of
+// a speeding-up progress when that comes sooner; 0 when there is none.
 func (p *endPredictor) predicted() time.Duration {
 	if p.hi == 0 {
 		return 0
 	}
-	return p.lo + (p.hi-p.lo)/2
+	mid := p.lo + (p.hi-p.lo)/2
+	if end, ok := p.speedingUpEnd(); ok && !p.trusted() && end > p.running && end < mid {
+		return end
+	}
+	return mid
 }
 
 // next returns how long after now (time since the wait began) the action should be checked.
@@ -205,7 +210,7 @@ func (p *endPredictor) probe(now time.Duration) (time.Duration, bool) {
 	}
 	a := p.anchor
 	q := max(p.quantum, 1)
-	mid := p.predicted()
+	mid := p.lo + (p.hi-p.lo)/2
 	latest := p.lo - p.interval
 	if latest < now+p.interval {
 		return 0, false
