@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -94,25 +94,6 @@ var (
 	official = benchSide{name: "official", official: true}
 )
 
-// officialProviderDir is the directory holding terraform-provider-hcloud for dev_overrides:
-// TF_ACC_HCLOUD_PROVIDER names the binary (scripts/bench.sh sets it); otherwise the cache where
-// scripts/cli.sh builds it.
-func officialProviderDir(t testing.TB) string {
-	t.Helper()
-	path := os.Getenv("TF_ACC_HCLOUD_PROVIDER")
-	if path == "" {
-		home, _ := os.UserHomeDir()
-		path = filepath.Join(home, ".cache", "terraform-provider-hetzner", "cli", "hcloud-1.68.0", "terraform-provider-hcloud")
-	}
-	if filepath.Base(path) != "terraform-provider-hcloud" {
-		t.Fatalf("TF_ACC_HCLOUD_PROVIDER=%s: dev_overrides needs the binary named terraform-provider-hcloud", path)
-	}
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("the official provider (build it with scripts/cli.sh hcloud, or set TF_ACC_HCLOUD_PROVIDER): %v", err)
-	}
-	return filepath.Dir(path)
-}
-
 type benchEnv struct {
 	emu      *emulator.Emulator
 	w        *workspace
@@ -125,14 +106,11 @@ func newBenchEnv(t *testing.T, side benchSide, opts emulator.Options) *benchEnv 
 	d := &detector{duration: opts.ActionDuration, started: map[int64]time.Time{}}
 	opts.OnResponse = d.observe
 	emu, endpoint := emulatortest.Start(t, opts)
-	w := newWorkspace(t, endpoint, emulatortest.Token)
+	var wopts []workspaceOption
 	if side.official {
-		config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
-			"tf-hetzner/hetzner", providerDir, "hetznercloud/hcloud", officialProviderDir(t))
-		if err := os.WriteFile(filepath.Join(w.dir, ".cli.tfrc"), []byte(config), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		wopts = append(wopts, withPeer())
 	}
+	w := newWorkspace(t, endpoint, emulatortest.Token, wopts...)
 	return &benchEnv{emu: emu, w: w, side: side, detector: d}
 }
 
@@ -147,9 +125,7 @@ func benchHeader(side benchSide) string {
 // measure runs one CLI command and reads the counters.
 func (b *benchEnv) measure(t *testing.T, hcl string, args ...string) benchRow {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(b.w.dir, "main.tf"), []byte(benchHeader(b.side)+hcl), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	b.w.writeFile("main.tf", benchHeader(b.side)+hcl)
 	b.emu.ResetRequests()
 	b.detector.mu.Lock()
 	b.detector.worst, b.detector.tooMany = 0, 0
@@ -331,6 +307,19 @@ func TestBenchmarkTable(t *testing.T) {
 		t.Skip("set BENCH=1 to run the benchmarks (make bench)")
 	}
 	long, short := benchScenarios()
+	if only := os.Getenv("BENCH_ONLY"); only != "" {
+		// A subset while working on one scenario; the report then covers only that subset.
+		keep := func(ss []benchScenario) []benchScenario {
+			ss = slices.DeleteFunc(ss, func(s benchScenario) bool { return !strings.Contains(s.name, only) })
+			for i := range ss {
+				if !strings.Contains(ss[i].officialAs, only) {
+					ss[i].officialAs = "" // its official run was left out: run one of its own
+				}
+			}
+			return ss
+		}
+		long, short = keep(long), keep(short)
+	}
 	results := make(map[string]*benchResult)
 	var mu sync.Mutex
 	record := func(s benchScenario, side benchSide, row benchRow) {
@@ -360,7 +349,9 @@ func TestBenchmarkTable(t *testing.T) {
 	}
 	wg.Go(func() {
 		// Let the single creates start first: each spends its first seconds on CPU.
-		time.Sleep(20 * time.Second)
+		if len(long) > 0 {
+			time.Sleep(20 * time.Second)
+		}
 		for _, s := range short {
 			for _, side := range []benchSide{ours, official} {
 				record(s, side, s.run(t, side))
@@ -372,8 +363,8 @@ func TestBenchmarkTable(t *testing.T) {
 	var ordered []benchResult
 	for _, s := range append(long, short...) {
 		r := *results[s.name]
-		if s.officialAs != "" {
-			r.official = results[s.officialAs].official
+		if base := results[s.officialAs]; base != nil {
+			r.official = base.official
 		}
 		ordered = append(ordered, r)
 	}

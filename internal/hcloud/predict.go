@@ -194,7 +194,7 @@ func (p *endPredictor) next(now time.Duration) time.Duration {
 	from := max(p.lo, now)
 	if p.hi-from <= p.interval {
 		// The check that finds it done: the end is noticed within the window's width.
-		return max(p.interval, p.hi-now)
+		return max(p.interval/2, p.hi-now)
 	}
 	// A window still wide when no probe fits is crossed in at most four checks.
 	return from + max(p.interval, (p.hi-from)/4) - now
