@@ -20,9 +20,9 @@ import (
 // The peer conformance suite: configurations that use only the official provider
 // (terraform-provider-hcloud, built on hcloud-go by Hetzner against the real API) on our
 // emulator. Where our reading of the API and theirs differ, one of these steps fails. Each step
-// runs one command, then asserts that it succeeded, that a plan right after it is empty, and
-// that what the provider put in its state is what the emulator holds; emulatortest fails the
-// test on any response that violates the OpenAPI description.
+// runs its commands, then asserts that they succeeded, that a plan right after them is empty,
+// and that what the provider put in its state is what the emulator holds; emulatortest fails
+// the test on any response that violates the OpenAPI description.
 
 // peerStep is one configuration and the commands run on it.
 type peerStep struct {
@@ -43,7 +43,7 @@ type peerRun struct {
 }
 
 // peerFixture adds what a case needs to the seeded emulator.
-type peerFixture func(emu *emulator.Emulator)
+type peerFixture func(t *testing.T, emu *emulator.Emulator)
 
 var peerCases = []struct {
 	name    string
@@ -95,10 +95,10 @@ var peerCases = []struct {
 		name: "data hcloud_servers over two pages, by selector and status",
 		opts: emulator.Options{Servers: 60},
 		// db-1 is off, powered down outside Terraform.
-		fixture: func(emu *emulator.Emulator) {
+		fixture: func(t *testing.T, emu *emulator.Emulator) {
 			off := emulator.ServerStatusOff
 			if ok, err := emu.SetServerPower(emulator.SeedServerBackups, &off, nil); !ok || err != nil {
-				panic(fmt.Sprint("powering db-1 off: ", ok, err))
+				t.Fatalf("powering db-1 off: %v %v", ok, err)
 			}
 		},
 		steps: []peerStep{{
@@ -167,7 +167,7 @@ func TestAccPeer(t *testing.T) {
 			opts.ActionDuration = 200 * time.Millisecond
 			emu, endpoint := emulatortest.Start(t, opts)
 			if tc.fixture != nil {
-				tc.fixture(emu)
+				tc.fixture(t, emu)
 			}
 			p := &peerRun{w: newWorkspace(t, endpoint, emulatortest.Token, withPeer()), emu: emu, endpoint: endpoint}
 			for i, step := range tc.steps {
@@ -426,7 +426,7 @@ const (
 	peerSnapshotNewest int64 = 5003 // nightly, web, the newest
 )
 
-func peerSnapshots(emu *emulator.Emulator) {
+func peerSnapshots(_ *testing.T, emu *emulator.Emulator) {
 	base := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
 	for i, s := range []struct {
 		id     int64
