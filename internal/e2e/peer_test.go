@@ -60,14 +60,15 @@ var peerCases = []struct {
 				{"state", "rm", "hcloud_snapshot.s"},
 				{"import", "hcloud_snapshot.s", "{snapshot}"},
 			}, check: snapshotMatches},
-			{name: "destroy", hcl: snapshotHCL("after the upgrade", `{ env = "prod", tier = "edge", keep = "" }`), cmds: [][]string{{"destroy", "-auto-approve"}}, destroy: true, check: func(t *testing.T, p *peerRun) {
-				if got := p.emu.ImagesOfType("snapshot", "backup"); len(got) != 0 {
-					t.Errorf("the emulator still holds %d images after destroy", len(got))
-				}
-				if got := p.w.resources(tfjson.ManagedResourceMode, "hcloud_snapshot"); len(got) != 0 {
-					t.Errorf("the state still holds %v", slices.Collect(maps.Keys(got)))
-				}
-			}},
+			{name: "destroy", hcl: snapshotHCL("after the upgrade", `{ env = "prod", tier = "edge", keep = "" }`), cmds: [][]string{{"destroy", "-auto-approve"}}, destroy: true, check: nothingLeft},
+		},
+	},
+	{
+		// The provider sends "description": "" when none is configured.
+		name: "hcloud_snapshot without description or labels: create, destroy",
+		steps: []peerStep{
+			{name: "create", hcl: `resource "hcloud_snapshot" "s" { server_id = 103 }`, check: snapshotMatches},
+			{name: "destroy", hcl: `resource "hcloud_snapshot" "s" { server_id = 103 }`, cmds: [][]string{{"destroy", "-auto-approve"}}, destroy: true, check: nothingLeft},
 		},
 	},
 	{
@@ -117,13 +118,17 @@ var peerCases = []struct {
 		}},
 	},
 	{
-		name: "data hcloud_image by name and architecture",
+		name: "data hcloud_image by name and architecture, by id, deprecated",
 		steps: []peerStep{{
 			hcl: `data "hcloud_image" "arm" {` + "\n" + `  name              = "ubuntu-24.04"` + "\n" + `  with_architecture = "arm"` + "\n}\n" +
-				`data "hcloud_image" "x86" { name = "debian-12" }`,
+				`data "hcloud_image" "x86" { name = "debian-12" }` + "\n" +
+				`data "hcloud_image" "by_id" { id = 1006 }` + "\n" +
+				`data "hcloud_image" "old" {` + "\n" + `  name               = "ubuntu-20.04"` + "\n" + `  include_deprecated = true` + "\n}",
 			check: func(t *testing.T, p *peerRun) {
 				imageMatches(t, p, "data.hcloud_image.arm", emulator.SeedImageUbuntu2404ARM)
 				imageMatches(t, p, "data.hcloud_image.x86", emulator.SeedImageDebian12)
+				imageMatches(t, p, "data.hcloud_image.by_id", emulator.SeedImageDockerCEApp)
+				imageMatches(t, p, "data.hcloud_image.old", emulator.SeedImageUbuntu2004)
 			},
 		}},
 	},
@@ -219,6 +224,17 @@ func (p *peerRun) expand(args []string) []string {
 
 func snapshotHCL(description, labels string) string {
 	return fmt.Sprintf("resource \"hcloud_snapshot\" \"s\" {\n  server_id   = 101\n  description = %q\n  labels      = %s\n}\n", description, labels)
+}
+
+// nothingLeft: after a destroy, neither the emulator nor the state holds a snapshot.
+func nothingLeft(t *testing.T, p *peerRun) {
+	t.Helper()
+	if got := p.emu.ImagesOfType("snapshot", "backup"); len(got) != 0 {
+		t.Errorf("the emulator still holds %d images after destroy", len(got))
+	}
+	if got := p.w.resources(tfjson.ManagedResourceMode, "hcloud_snapshot"); len(got) != 0 {
+		t.Errorf("the state still holds %v", slices.Collect(maps.Keys(got)))
+	}
 }
 
 // snapshotMatches: the one hcloud_snapshot in the state is the one snapshot of the emulator,
