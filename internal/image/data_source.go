@@ -124,6 +124,9 @@ func imageItemAttributes() map[string]schema.Attribute {
 	str := func(description string) schema.StringAttribute {
 		return schema.StringAttribute{MarkdownDescription: description, Computed: true}
 	}
+	object := func(description string, attrs map[string]schema.Attribute) schema.SingleNestedAttribute {
+		return schema.SingleNestedAttribute{MarkdownDescription: description, Computed: true, Attributes: attrs}
+	}
 	return map[string]schema.Attribute{
 		"id":          str("Image ID."),
 		"name":        str("Unique name of a system or app image, such as `ubuntu-24.04`; null for snapshots and backups."),
@@ -139,28 +142,21 @@ func imageItemAttributes() map[string]schema.Attribute {
 		"image_size":        schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; null while it is written.", Computed: true},
 		"disk_size":         schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true},
 		"created":           str("When the image was created (RFC 3339)."),
-		"created_from": schema.SingleNestedAttribute{
-			MarkdownDescription: "The server the image was made from, with the name it had then; null for system and app images.",
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
+		"created_from": object("The server the image was made from, with the name it had then; null for system and app images.",
+			map[string]schema.Attribute{
 				"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
-				"name": schema.StringAttribute{MarkdownDescription: "Server name when the image was made.", Computed: true},
-			},
-		},
+				"name": str("Server name when the image was made."),
+			}),
 		"bound_to":     schema.Int64Attribute{MarkdownDescription: "For a backup, the ID of the server it is bound to (and deleted with); null for other images.", Computed: true},
 		"os_flavor":    str("Operating system family, such as `ubuntu` or `debian` (`unknown` when the API cannot tell)."),
 		"os_version":   str("Operating system version, such as `24.04`; null when unknown."),
 		"architecture": str("CPU architecture: `x86` or `arm`."),
 		"rapid_deploy": schema.BoolAttribute{MarkdownDescription: "Whether the image can be deployed rapidly.", Computed: true},
 		"deprecated":   str("When the image was deprecated (RFC 3339); null unless deprecated. Only Hetzner's own images are deprecated."),
-		"deprecation": schema.SingleNestedAttribute{
-			MarkdownDescription: "Deprecation notice of the image, null unless deprecated.",
-			Computed:            true,
-			Attributes: map[string]schema.Attribute{
-				"announced":         schema.StringAttribute{MarkdownDescription: "When the deprecation was announced (RFC 3339).", Computed: true},
-				"unavailable_after": schema.StringAttribute{MarkdownDescription: "After this time (RFC 3339) the image can no longer be used.", Computed: true},
-			},
-		},
+		"deprecation": object("Deprecation notice of the image, null unless deprecated.", map[string]schema.Attribute{
+			"announced":         str("When the deprecation was announced (RFC 3339)."),
+			"unavailable_after": str("After this time (RFC 3339) the image can no longer be used."),
+		}),
 	}
 }
 
