@@ -144,7 +144,7 @@ func New(opts Options) *Client {
 	rc.RequestLogHook = func(_ retryablehttp.Logger, r *http.Request, _ int) {
 		if st := attemptFrom(r.Context()); st != nil {
 			st.wrote.Store(false)
-			st.started = time.Now()
+			st.started = c.now()
 		}
 	}
 	// Return the last answer as it is, so that an exhausted retry of a 429 still yields the API's
@@ -298,7 +298,7 @@ func isJSON(h http.Header) bool {
 // checkRetry decides, after each attempt, whether to try again. A request that changes state is
 // retried only when the API cannot have processed it: it was never fully sent, or the API said
 // so (429, 409 conflict). Any other failure after the body was sent, every 5xx included, is
-// reported as ErrOutcomeUnknown.
+// reported as errOutcomeUnknown.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := attemptFrom(ctx)
 	c.logAttempt(ctx, st, resp, err)
@@ -364,7 +364,7 @@ func (c *Client) logAttempt(ctx context.Context, st *attempt, resp *http.Respons
 	fields := map[string]any{
 		"method":      st.method,
 		"path":        st.path,
-		"duration_ms": time.Since(st.started).Milliseconds(),
+		"duration_ms": c.now().Sub(st.started).Milliseconds(),
 	}
 	if err != nil {
 		fields["error"] = err.Error()

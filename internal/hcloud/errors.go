@@ -63,10 +63,10 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("the API answered HTTP %d without an error body: %q", e.StatusCode, e.Body)
 }
 
-// ErrOutcomeUnknown marks a request that changes state (a POST) and may or may not have been
+// errOutcomeUnknown marks a request that changes state (a POST) and may or may not have been
 // processed: the body was sent but no usable answer came back. It is not retried blindly,
 // since a second create_image would make a second image; the caller reconciles instead.
-var ErrOutcomeUnknown = errors.New("the request may or may not have been processed")
+var errOutcomeUnknown = errors.New("the request may or may not have been processed")
 
 type outcomeUnknownError struct {
 	op    string
@@ -74,10 +74,10 @@ type outcomeUnknownError struct {
 }
 
 func (e *outcomeUnknownError) Error() string {
-	return fmt.Sprintf("%s: %v: %v", e.op, ErrOutcomeUnknown, e.cause)
+	return fmt.Sprintf("%s: %v: %v", e.op, errOutcomeUnknown, e.cause)
 }
 
-func (e *outcomeUnknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.cause} }
+func (e *outcomeUnknownError) Unwrap() []error { return []error{errOutcomeUnknown, e.cause} }
 
 // ActionError is an action that ended with status "error".
 type ActionError struct {
@@ -110,7 +110,7 @@ func IsNotFound(err error) bool { return IsAPIError(err, CodeNotFound) }
 
 // IsOutcomeUnknown reports whether a state-changing request may have been processed although
 // no answer arrived.
-func IsOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }
+func IsOutcomeUnknown(err error) bool { return errors.Is(err, errOutcomeUnknown) }
 
 // IsBusy reports an answer that says to come back later: another action holds the image or its
 // server (locked), or the object changed while the request ran (conflict).

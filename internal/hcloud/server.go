@@ -88,11 +88,11 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 			found, err := c.findLostImage(ctx, serverID, opts, lostSince)
 			var unmarked *unmarkedBackupError
 			if errors.As(err, &unmarked) {
-				return true, fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+				return true, fmt.Errorf("%w: %w", errOutcomeUnknown, err)
 			}
 			if err != nil {
 				return true, fmt.Errorf("%w: the answer to an earlier create request was lost, "+
-					"and looking for the image it may have made failed: %w", ErrOutcomeUnknown, err)
+					"and looking for the image it may have made failed: %w", errOutcomeUnknown, err)
 			}
 			if found != nil {
 				c.log(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
