@@ -309,3 +309,226 @@ func nonNil(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// Server statuses the client acts on. The API knows more (starting, stopping, initializing,
+// migrating, rebuilding, deleting, unknown); a server in one of those is waited for.
+const (
+	ServerStatusRunning = "running"
+	ServerStatusOff     = "off"
+)
+
+// Server is what the client reads of a server: its name, for messages, and its power status.
+type Server struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// GetServer reads one server.
+func (c *Client) GetServer(ctx context.Context, id int64) (*Server, error) {
+	var out struct {
+		Server Server `json:"server"`
+	}
+	if err := c.do(ctx, http.MethodGet, fmt.Sprintf("/servers/%d", id), nil, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out.Server, nil
+}
+
+// Power actions, by the last segment of their path.
+const (
+	powerShutdown = "shutdown" // ACPI request to the operating system
+	powerOff      = "poweroff" // cuts the power
+	powerOn       = "poweron"
+)
+
+// serverPower sends one power action and waits for it. Sending one twice does no harm (a server
+// that is off stays off, one that runs keeps running), so a lost answer is simply sent again,
+// like a request that found the server busy.
+func (c *Client) serverPower(ctx context.Context, serverID int64, power string) error {
+	var out struct {
+		Action Action `json:"action"`
+	}
+	path := fmt.Sprintf("/servers/%d/actions/%s", serverID, power)
+	err := c.retryBusy(ctx, func() error {
+		return c.do(ctx, http.MethodPost, path, nil, nil, &out)
+	}, func(err error) bool { return IsBusy(err) || IsOutcomeUnknown(err) })
+	if err != nil {
+		return err
+	}
+	return c.WaitForActions(ctx, nil, &out.Action)
+}
+
+// settledServer reads a server until it is running or off: a server that is starting or
+// stopping for someone else is waited for, so that it is neither shut down while it starts nor
+// powered on after someone else stopped it.
+func (c *Client) settledServer(ctx context.Context, serverID int64) (*Server, error) {
+	var srv *Server
+	err := c.poll(ctx, func() (bool, error) {
+		var err error
+		srv, err = c.GetServer(ctx, serverID)
+		return err != nil || srv.Status == ServerStatusRunning || srv.Status == ServerStatusOff, err
+	})
+	return srv, err
+}
+
+// ShutdownOpts ask CreateImageAndWait to copy the disk of a server that is off.
+type ShutdownOpts struct {
+	// Enabled shuts a running server down for the copy and powers it on afterwards.
+	Enabled bool
+	// Timeout is how long the operating system may take to power off after the graceful
+	// (ACPI) shutdown request; it counts against ctx's deadline like any other wait.
+	Timeout time.Duration
+	// PowerOff cuts the power when the operating system has not shut down within Timeout.
+	// Without it the image is not created and the server keeps running.
+	PowerOff bool
+}
+
+// PowerOnGrace bounds powering a server on again after CreateImageAndWait shut it down. It
+// does not depend on the caller's context: a server must not stay off because the create
+// timed out or was interrupted. While an image is being written the API keeps its server
+// locked, so this wait may include the rest of the copy.
+const PowerOnGrace = 10 * time.Minute
+
+// ShutdownTimeoutError says that a server's operating system did not shut down within the
+// time allowed: no image was created, and the server was not powered off.
+type ShutdownTimeoutError struct {
+	ServerID   int64
+	ServerName string
+	Timeout    time.Duration
+	Status     string // the server's status when the wait ended
+}
+
+func (e *ShutdownTimeoutError) Error() string {
+	return fmt.Sprintf("server %d (%s) was still %s %s after the graceful shutdown request; no image was created",
+		e.ServerID, e.ServerName, e.Status, e.Timeout)
+}
+
+// PowerOnError says that a server CreateImageAndWait shut down could not be powered on again:
+// the server is off. Cause is what went wrong before (the image failed, the wait was
+// interrupted), or nil when the image was written.
+type PowerOnError struct {
+	ServerID   int64
+	ServerName string
+	Err        error
+	Cause      error
+}
+
+func (e *PowerOnError) Error() string {
+	msg := fmt.Sprintf("server %d (%s) is off: it was shut down for the image, and powering it on again failed: %v",
+		e.ServerID, e.ServerName, e.Err)
+	if e.Cause != nil {
+		msg += "; before that: " + e.Cause.Error()
+	}
+	return msg
+}
+
+func (e *PowerOnError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Cause}
+}
+
+// CreateImageAndWait creates an image of a server (see CreateImage) and waits until it is
+// written (see WaitForImage). created is called as soon as the image exists, before the wait,
+// so that the caller can record it; progress sees the create action's states.
+//
+// With shutdown.Enabled, a running server is shut down gracefully and waited for until it is
+// off, the image is created and written, and the server is powered on again. Once the shutdown
+// was requested, the server is powered on again whatever happens next (a failed or cancelled
+// wait, an API error), within PowerOnGrace and regardless of ctx; when that fails the error is
+// a *PowerOnError. A server that is off is imaged as it is and stays off. When the operating
+// system does not shut down within shutdown.Timeout, the power is cut if shutdown.PowerOff is
+// set; otherwise the error is a *ShutdownTimeoutError and the server is left running.
+func (c *Client) CreateImageAndWait(ctx context.Context, serverID int64, opts CreateImageOpts, shutdown ShutdownOpts,
+	created func(*Image), progress func(ActionProgress),
+) (*Image, error) {
+	if !shutdown.Enabled {
+		return c.createAndWait(ctx, serverID, opts, created, progress)
+	}
+	srv, err := c.settledServer(ctx, serverID)
+	if err != nil {
+		return nil, fmt.Errorf("reading the power status of server %d: %w", serverID, err)
+	}
+	if srv.Status == ServerStatusOff {
+		c.log(ctx, "the server is off already; imaging it as it is", map[string]any{"server_id": serverID})
+		return c.createAndWait(ctx, serverID, opts, created, progress)
+	}
+
+	c.log(ctx, "shutting the server down for a consistent image", map[string]any{"server_id": serverID})
+	if err := c.serverPower(ctx, serverID, powerShutdown); err != nil {
+		err = fmt.Errorf("requesting the shutdown of server %d: %w", serverID, err)
+		return nil, c.powerOnAgain(ctx, srv, err)
+	}
+	if err := c.waitUntilOff(ctx, srv, shutdown); err != nil {
+		return nil, c.powerOnAgain(ctx, srv, err)
+	}
+	img, err := c.createAndWait(ctx, serverID, opts, created, progress)
+	return img, c.powerOnAgain(ctx, srv, err)
+}
+
+func (c *Client) createAndWait(ctx context.Context, serverID int64, opts CreateImageOpts, created func(*Image), progress func(ActionProgress)) (*Image, error) {
+	img, action, err := c.CreateImage(ctx, serverID, opts)
+	if err != nil {
+		return nil, err
+	}
+	if created != nil {
+		created(img)
+	}
+	return img, c.WaitForImage(ctx, img.ID, action, progress)
+}
+
+// errShutdownTimedOut ends the wait for a graceful shutdown.
+var errShutdownTimedOut = errors.New("the graceful shutdown timed out")
+
+// waitUntilOff reads the server until it is off, for at most shutdown.Timeout; then it cuts
+// the power if allowed to, or gives up with a *ShutdownTimeoutError.
+func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown ShutdownOpts) error {
+	deadline := c.now().Add(shutdown.Timeout)
+	status := srv.Status
+	err := c.poll(ctx, func() (bool, error) {
+		s, err := c.GetServer(ctx, srv.ID)
+		switch {
+		case err != nil:
+			return true, err
+		case s.Status == ServerStatusOff:
+			return true, nil
+		case !c.now().Before(deadline):
+			status = s.Status
+			return true, errShutdownTimedOut
+		}
+		return false, nil
+	})
+	if !errors.Is(err, errShutdownTimedOut) {
+		return err
+	}
+	if !shutdown.PowerOff {
+		return &ShutdownTimeoutError{ServerID: srv.ID, ServerName: srv.Name, Timeout: shutdown.Timeout, Status: status}
+	}
+	c.log(ctx, "the server did not shut down in time; cutting the power as configured", map[string]any{"server_id": srv.ID})
+	if err := c.serverPower(ctx, srv.ID, powerOff); err != nil {
+		return fmt.Errorf("powering off server %d after its graceful shutdown timed out: %w", srv.ID, err)
+	}
+	return nil
+}
+
+// powerOnAgain powers on a server that was running before CreateImageAndWait asked it to shut
+// down, and returns cause (nil when all went well) or, when the server is not running
+// afterwards, a *PowerOnError. The power-on is sent after every failure too: an operating
+// system that was slow to react may still be on its way down. Should the API refuse to power
+// on a server that runs (its operating system ignored the request), the server's status
+// decides.
+func (c *Client) powerOnAgain(ctx context.Context, srv *Server, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), PowerOnGrace)
+	defer cancel()
+	c.log(ctx, "powering the server on again", map[string]any{"server_id": srv.ID})
+	err := c.serverPower(ctx, srv.ID, powerOn)
+	if err == nil {
+		return cause
+	}
+	if s, gerr := c.GetServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
+		return cause
+	}
+	return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,7 @@ func NewImageResource() resource.Resource { return &imageResource{} }
 
 type imageResourceModel struct {
 	imageState
+	lifecycleSettings
 	ServerID types.Int64    `tfsdk:"server_id"`
 	Type     types.String   `tfsdk:"type"`
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
@@ -71,7 +73,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An image of a server's disk: a **snapshot** (kept until you delete it) or a " +
 			"**backup** (bound to its server and deleted with it). Creating one copies the server's disk; " +
-			"stop the server first for a consistent image. Existing snapshots and backups can be imported " +
+			"set `shutdown_before_create` for a consistent one. Existing snapshots and backups can be imported " +
 			"by id or by a label selector.\n\n" +
 			"**Refresh cost:** the first seven images one Terraform command reads cost a request each; from the " +
 			"eighth on, the project's snapshots and backups are listed once (50 per request, up to 200 images; a " +
@@ -144,12 +146,14 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
-				CreateDescription: "How long to wait for the image to be written, including waits for a busy server. Default `90m`.",
+				CreateDescription: "How long to wait for the image to be written, including waits for a busy server and, with " +
+					"`shutdown_before_create`, the shutdown (powering the server on again has its own 10 minutes). Default `90m`.",
 				UpdateDescription: "How long to wait for an update and its protection change. Default `20m`.",
 				DeleteDescription: "How long to wait for the deletion, including waits while the image is still being created. Default `20m`.",
 			}),
 		},
 	}
+	maps.Copy(resp.Schema.Attributes, lifecycleAttributes())
 }
 
 func computedString(description string, modifiers ...planmodifier.String) schema.StringAttribute {
@@ -194,6 +198,7 @@ func (r *imageResource) ValidateConfig(ctx context.Context, req resource.Validat
 			"The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = \"snapshot\". "+
 				"Set type = \"snapshot\" (an existing backup is converted in place) or remove delete_protection.")
 	}
+	validateLifecycle(ctx, req.Config.GetAttribute, &resp.Diagnostics)
 }
 
 func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -217,27 +222,36 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if !plan.Description.IsUnknown() && !plan.Description.IsNull() {
 		opts.Description = plan.Description.ValueStringPointer()
 	}
-	img, action, err := r.client.CreateImage(ctx, serverID, opts)
-	if err != nil {
+	// The image is recorded as soon as it exists, before the wait: if the wait fails or times
+	// out, Terraform keeps it in the state as tainted and replaces it on the next apply,
+	// instead of losing track of it.
+	state := plan
+	var made *hcloud.Image
+	progress := func(hcloud.ActionProgress) {}
+	record := func(img *hcloud.Image) {
+		made = img
+		progress = progressLogger(ctx, img.ID)
+		resp.Diagnostics.Append(state.fromAPIAll(img)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	}
+	img, err := r.client.CreateImageAndWait(ctx, serverID, opts, plan.shutdownOpts(), record,
+		func(p hcloud.ActionProgress) { progress(p) })
+	if d, ok := powerDiagnostic(err, made); ok {
+		resp.Diagnostics.Append(d)
+		return
+	}
+	if err != nil && made == nil {
 		resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
 			fmt.Sprintf("creating a %s of server %d", opts.Type, serverID), err, createHint(err)))
 		return
 	}
-
-	// Record the image before waiting: if the wait fails or times out, Terraform keeps it in
-	// the state as tainted and replaces it on the next apply, instead of losing track of it.
-	state := plan
-	resp.Diagnostics.Append(state.fromAPIAll(img)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	tainted := fmt.Sprintf("Image %d is kept in the Terraform state and marked tainted: the next terraform apply "+
-		"deletes it and creates a new one (or run terraform untaint if it turns out usable).", img.ID)
-	if err := r.client.WaitForImage(ctx, img.ID, action, progressLogger(ctx, img.ID)); err != nil {
+	tainted := taintedDetail(made.ID)
+	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Image Creation Did Not Finish",
-			fmt.Sprintf("waiting for image %d of server %d to be written", img.ID, serverID), err, tainted))
+			fmt.Sprintf("waiting for image %d of server %d to be written", made.ID, serverID), err, tainted))
 		return
 	}
 	if plan.DeleteProtection.ValueBool() {
@@ -255,10 +269,10 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 			return
 		}
 	}
-	created, err := r.client.ReadCreatedImage(ctx, img.ID)
+	created, err := r.client.ReadCreatedImage(ctx, made.ID)
 	if err != nil {
 		resp.Diagnostics.Append(diags.APIError("Error Reading Image",
-			fmt.Sprintf("reading image %d after creating it", img.ID), err, tainted))
+			fmt.Sprintf("reading image %d after creating it", made.ID), err, tainted))
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPIAll(created)...)
@@ -337,6 +351,7 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	resp.Diagnostics.Append(state.fromAPIAll(img)...)
+	state.lifecycleSettings = state.withDefaults()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -376,6 +391,8 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 
 	next := state
 	next.Timeouts = plan.Timeouts
+	// The settings only this provider reads take effect in the state alone.
+	next.lifecycleSettings = plan.lifecycleSettings
 	if changed {
 		img, err := r.client.UpdateImage(ctx, id, opts)
 		if err != nil {
@@ -404,6 +421,15 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	var state imageResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if state.SkipDestroy.ValueBool() {
+		// Returning without an error removes the resource from the state; nothing is sent.
+		resp.Diagnostics.AddWarning("Image Kept in Hetzner Cloud", fmt.Sprintf(
+			"skip_destroy is set, so image %[1]s was removed from the Terraform state and left in Hetzner Cloud "+
+				"(its delete protection, if any, unchanged). It is billed until you delete it. To manage it again, "+
+				"import it: terraform import <resource address> %[1]s, or an import block with id = \"%[1]s\".",
+			state.ID.ValueString()))
 		return
 	}
 	if state.DeleteProtection.ValueBool() {

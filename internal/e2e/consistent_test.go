@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+)
+
+// The emulator's servers take longer to shut down than the shutdown action runs, so that the
+// provider has to read the server until it is off.
+var powerTimes = emulator.Options{
+	ActionDuration:      time.Second,
+	PowerActionDuration: 200 * time.Millisecond,
+	ShutdownDuration:    600 * time.Millisecond,
+}
+
+var consistentHistory = []string{"shutdown_server", "stopping", "off", "create_image (off)", "start_server", "starting", "running"}
+
+func wantServer(t *testing.T, emu *emulator.Emulator, id int64, status string, history []string) {
+	t.Helper()
+	for _, s := range emu.Servers() {
+		if s.ID == id && s.Status != status {
+			t.Errorf("server %d is %q, want %q", id, s.Status, status)
+		}
+	}
+	if got := emu.ServerHistory(id); !slices.Equal(got, history) {
+		t.Errorf("history of server %d:\n got %v\nwant %v", id, got, history)
+	}
+}
+
+const consistentSnapshotHCL = `
+resource "hetzner_image" "x" {
+  server_id              = 101
+  shutdown_before_create = true
+}
+`
+
+// TestAccConsistentSnapshot_requests counts what one consistent snapshot costs: the power and
+// create requests exactly, the reads as they come (they depend on how long things take).
+func TestAccConsistentSnapshot_requests(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, powerTimes)
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(consistentSnapshotHCL)
+	if out, err := w.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
+	got := emu.Requests()
+	for route, want := range map[string]int{
+		"POST /v1/servers/{id}/actions/shutdown":     1,
+		"POST /v1/servers/{id}/actions/create_image": 1,
+		"POST /v1/servers/{id}/actions/poweron":      1,
+		"POST /v1/servers/{id}/actions/poweroff":     0,
+		"GET /v1/images/{id}":                        1,
+	} {
+		if got[route] != want {
+			t.Errorf("%s: %d requests, want %d", route, got[route], want)
+		}
+	}
+	t.Logf("one consistent snapshot (actions of 1s, power actions of 200ms, shutdown in 600ms, poll_interval 50ms): %d requests: %v",
+		emu.TotalRequests(), got)
+}
+
+// TestAccConsistentSnapshot_interruptPowersTheServerOnAgain presses Ctrl-C while the image is
+// being written: the CLI and the provider get SIGINT, as from a terminal, and the server must
+// be running when the CLI has exited.
+func TestAccConsistentSnapshot_interruptPowersTheServerOnAgain(t *testing.T) {
+	opts := powerTimes
+	opts.ActionDuration = 4 * time.Second
+	emu, endpoint := emulatortest.Start(t, opts)
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(consistentSnapshotHCL)
+
+	cmd := exec.CommandContext(context.Background(), w.cli, "apply", "-no-color", "-auto-approve") //nolint:gosec // G702: the CLI under test, from TF_ACC_TERRAFORM_PATH
+	cmd.Dir, cmd.Env = w.dir, w.env
+	// Its own process group, so that the signal reaches the CLI and its provider alike.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait (without a deadline of its own: the test's timeout bounds it) until the copy runs.
+	for !slices.Contains(emu.ServerHistory(emulator.SeedServerNoBackups), "create_image (off)") {
+		if cmd.ProcessState != nil {
+			t.Fatalf("apply ended before the image was created:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if err == nil {
+		t.Fatalf("apply succeeded despite the interrupt:\n%s", out.String())
+	}
+	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
+	if !strings.Contains(oneLine(out.String()), "Interrupt received") {
+		t.Errorf("the CLI did not see the interrupt:\n%s", out.String())
+	}
+	// The image is in the state (tainted), so the next apply replaces it and destroy deletes it.
+	if len(w.managedImages()) != 1 {
+		t.Errorf("the state holds %v, want the interrupted image", w.managedImages())
+	}
+	if out, err := w.run("destroy", "-auto-approve"); err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	if left := emu.ImagesOfType("snapshot"); len(left) != 0 {
+		t.Errorf("destroy left %d snapshots", len(left))
+	}
+}
+
+func TestAccSkipDestroy_warnsWithTheIdAndTheImageCanBeImportedAgain(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 100 * time.Millisecond})
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(`
+resource "hetzner_image" "x" {
+  server_id    = 101
+  skip_destroy = true
+}
+`)
+	if out, err := w.run("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	id := w.managedImages()["hetzner_image.x"].ID
+	emu.ResetRequests()
+	out, err := w.run("destroy", "-auto-approve")
+	if err != nil {
+		t.Fatalf("destroy: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Warning: Image Kept in Hetzner Cloud",
+		"skip_destroy is set, so image " + id + " was removed from the Terraform state and left in Hetzner Cloud",
+		"terraform import <resource address> " + id + `, or an import block with id = "` + id + `"`,
+	} {
+		if !strings.Contains(oneLine(out), want) {
+			t.Errorf("destroy output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := emu.RequestCount("DELETE", "/v1/images/{id}"); n != 0 {
+		t.Errorf("%d DELETE requests, want none", n)
+	}
+	if len(w.managedImages()) != 0 || len(emu.ImagesOfType("snapshot")) != 1 {
+		t.Fatalf("state %v, emulator %v: want the image forgotten and kept", w.managedImages(), emu.ImagesOfType("snapshot"))
+	}
+	if out, err := w.run("import", "hetzner_image.x", id); err != nil {
+		t.Fatalf("import as the warning says: %v\n%s", err, out)
+	}
+	// An import cannot know the configuration's skip_destroy; the plan sets it, in place.
+	out, err = w.run("plan", "-detailed-exitcode")
+	if err == nil || !strings.Contains(oneLine(out), "~ skip_destroy = false -> true # (17 unchanged attributes hidden) } Plan: 0 to add, 1 to change, 0 to destroy.") {
+		t.Errorf("the plan after the import should only set skip_destroy: %v\n%s", err, out)
+	}
+}
+
+// TestAccGuide_snapshotBeforeUpgrade runs the guide's configuration as written, with one
+// change: the emulator does not create servers, so server.tf finds the server with the
+// official provider's data source instead of creating it. The upgrade that replaces the
+// server is played by pointing it at a second server.
+func TestAccGuide_snapshotBeforeUpgrade(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, powerTimes)
+	upgraded := emu.AddServer(emulator.Server{Name: "web-2", DiskSize: 40, OSFlavor: "ubuntu", OSVersion: "26.04"})
+	w := newWorkspace(t, endpoint, emulatortest.Token, withPeer())
+	files := exampleFiles(t, "guides/snapshot-before-upgrade")
+	if !strings.Contains(files["main.tf"], "hcloud_server.web.id") || !strings.Contains(files["server.tf"], `resource "hcloud_server" "web"`) {
+		t.Fatal("the guide no longer pairs hetzner_image with resource \"hcloud_server\" \"web\": update this test")
+	}
+	w.writeFile("versions.tf", files["versions.tf"])
+	w.writeFile("main.tf", strings.ReplaceAll(files["main.tf"], "hcloud_server.web.id", "data.hcloud_server.web.id"))
+	w.writeFile("server.tf", `
+variable "os_image" {
+  type    = string
+  default = "ubuntu-24.04"
+}
+
+variable "server_name" {
+  type = string
+}
+
+data "hcloud_server" "web" {
+  name = var.server_name
+}
+`)
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := w.run(args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+
+	run("apply", "-auto-approve", "-var", "server_name=web-1")
+	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
+	before := w.managedImages()["hetzner_image.before_upgrade"].ID
+	run("plan", "-detailed-exitcode", "-var", "server_name=web-1")
+
+	// The upgrade: another server, another image name.
+	out := run("apply", "-auto-approve", "-var", "server_name=web-2", "-var", "os_image=ubuntu-26.04")
+	if !strings.Contains(oneLine(out), "so image "+before+" was removed from the Terraform state and left in Hetzner Cloud") {
+		t.Errorf("the replacement did not warn about the kept image %s:\n%s", before, out)
+	}
+	wantServer(t, emu, upgraded.ID, emulator.ServerStatusRunning, consistentHistory)
+	after := w.managedImages()["hetzner_image.before_upgrade"].ID
+	run("plan", "-detailed-exitcode", "-var", "server_name=web-2", "-var", "os_image=ubuntu-26.04")
+
+	run("destroy", "-auto-approve", "-var", "server_name=web-2", "-var", "os_image=ubuntu-26.04")
+	var kept []string
+	for _, img := range emu.ImagesOfType("snapshot") {
+		kept = append(kept, fmt.Sprintf("%d %s %s", img.ID, img.Labels["os"], img.Description))
+	}
+	want := []string{
+		before + " ubuntu-24.04 web-1 on ubuntu-24.04, before the next upgrade",
+		after + " ubuntu-26.04 web-1 on ubuntu-26.04, before the next upgrade",
+	}
+	if !slices.Equal(kept, want) {
+		t.Errorf("snapshots after the upgrade and destroy:\n got %q\nwant %q", kept, want)
+	}
+}
