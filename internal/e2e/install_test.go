@@ -60,7 +60,7 @@ func TestAccInstall_initFindsTheInstalledProviderWithoutCLIConfiguration(t *test
 	)
 	run := func(env []string, dir, name string, args ...string) string {
 		t.Helper()
-		cmd := exec.CommandContext(context.Background(), name, args...)
+		cmd := exec.CommandContext(context.Background(), name, args...) //nolint:gosec // G702: the test runs binaries it built or the pinned CLI
 		cmd.Dir, cmd.Env = dir, env
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out

@@ -31,7 +31,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 		if err := json.NewDecoder(in).Decode(&doc); err != nil {
 			return err
 		}
-		v, err := get(doc, args[1])
+		v, err := get(doc, args[1]) //nolint:gosec // G602: this case holds only when len(args) == 2
 		if err != nil {
 			return err
 		}
