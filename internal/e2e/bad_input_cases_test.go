@@ -144,6 +144,33 @@ delete_protection = true`), phase: "validate",
 		detail:  `The Hetzner Cloud API protects snapshots only, so delete_protection = true needs type = "snapshot". Set type = "snapshot" (an existing backup is converted in place) or remove delete_protection.`,
 	},
 	{
+		name: "shutdown timeout without a unit", config: snapshotWith(`server_id = 101
+shutdown_before_create = true
+shutdown_timeout = "90"`), phase: "validate",
+		summary: "Invalid Shutdown Timeout",
+		detail:  `"90" is not a positive duration. Write a number and a unit, such as "3m", "90s" or "1m30s" (units: s, m, h).`,
+	},
+	{
+		name: "shutdown timeout of zero", config: snapshotWith(`server_id = 101
+shutdown_before_create = true
+shutdown_timeout = "0s"`), phase: "validate",
+		summary: "Invalid Shutdown Timeout",
+		detail:  `"0s" is not a positive duration.`,
+	},
+	{
+		name: "power-off opt-in without shutdown", config: snapshotWith(`server_id = 101
+poweroff_on_shutdown_timeout = true`), phase: "validate",
+		summary: "Power-Off Without Shutdown",
+		detail:  `poweroff_on_shutdown_timeout only applies when the server is shut down for the image. Set shutdown_before_create = true, or remove poweroff_on_shutdown_timeout.`,
+	},
+	{
+		name: "shutdown timeout without shutdown", config: snapshotWith(`server_id = 101
+shutdown_before_create = false
+shutdown_timeout = "5m"`), phase: "validate",
+		summary: "Shutdown Timeout Without Shutdown",
+		detail:  `shutdown_timeout only applies when the server is shut down for the image. Set shutdown_before_create = true, or remove shutdown_timeout.`,
+	},
+	{
 		name: "create timeout that is not a duration", config: snapshotWith(`server_id = 101
 timeouts {
   create = "soon"

@@ -112,8 +112,8 @@ func lifecycleAttributes() map[string]schema.Attribute {
 			MarkdownDescription: "Keep the image in Hetzner Cloud when the resource is destroyed or replaced (for " +
 				"example when `server_id` changes): it is only removed from the Terraform state, with a warning that " +
 				"names its id and how to import it again. `delete_protection` keeps its meaning: a protected image " +
-				"stays protected. Destroy and replacement use the value in the state, so set it and apply before the " +
-				"change that removes or replaces the resource. Default `false`.",
+				"stays protected. A backup is still deleted with its server. Destroy and replacement use the value in " +
+				"the state, so set it and apply before the change that removes or replaces the resource. Default `false`.",
 			Optional: true,
 			Computed: true,
 			Default:  booldefault.StaticBool(false),
