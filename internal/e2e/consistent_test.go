@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,6 +78,15 @@ func TestAccConsistentSnapshot_requests(t *testing.T) {
 func TestAccConsistentSnapshot_interruptPowersTheServerOnAgain(t *testing.T) {
 	opts := powerTimes
 	opts.ActionDuration = 4 * time.Second
+	// The interrupt comes once the API has answered the create request: the server is off and
+	// its disk is being copied.
+	copying := make(chan struct{})
+	var once sync.Once
+	opts.OnResponse = func(r *http.Request, status int, _ http.Header, _ []byte) {
+		if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
+			once.Do(func() { close(copying) })
+		}
+	}
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
 	w.write(consistentSnapshotHCL)
@@ -89,21 +100,22 @@ func TestAccConsistentSnapshot_interruptPowersTheServerOnAgain(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait (without a deadline of its own: the test's timeout bounds it) until the copy runs.
-	for !slices.Contains(emu.ServerHistory(emulator.SeedServerNoBackups), "create_image (off)") {
-		if cmd.ProcessState != nil {
-			t.Fatalf("apply ended before the image was created:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("apply ended (%v) before the image was created:\n%s", err, out.String())
+	case <-copying:
 	}
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err := <-exited
 	if err == nil {
 		t.Fatalf("apply succeeded despite the interrupt:\n%s", out.String())
 	}
 	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
+	t.Logf("power-on requests: %d (the copy locks the server until it ends)", emu.RequestCount("POST", "/v1/servers/{id}/actions/poweron"))
 	if !strings.Contains(oneLine(out.String()), "Interrupt received") {
 		t.Errorf("the CLI did not see the interrupt:\n%s", out.String())
 	}
