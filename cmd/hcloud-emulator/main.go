@@ -53,6 +53,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dailyBackups := fs.Bool("daily-backups", false, "servers with backups enabled take a backup every day in their backup window, into seven slots")
 	backupDuration := fs.Duration("backup-duration", 5*time.Minute, "how long a daily backup runs, holding its server")
 	servers := fs.Int("servers", 0, "seed this many more servers (server-1 ... server-N, labelled fleet=yes)")
+	var readOnly []string
+	fs.Func("read-only-token", "a token that may only read (GET); writes get 401 token_readonly (repeatable)", func(s string) error {
+		if s == "" {
+			return errors.New("the token must not be empty")
+		}
+		readOnly = append(readOnly, s)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger := log.New(stderr, "hcloud-emulator: ", log.LstdFlags)
 	opts := emulator.Options{
 		Token:               *token,
+		ReadOnlyTokens:      readOnly,
 		ActionDuration:      *actionDuration,
 		ProgressShape:       shape,
 		PowerActionDuration: *powerDuration,

@@ -206,3 +206,38 @@ func TestCommand_refusesNegativeServers(t *testing.T) {
 		t.Errorf("run --servers -1 = %v", err)
 	}
 }
+
+func TestCommand_readOnlyTokensReadButDoNotWrite(t *testing.T) {
+	line, _, _, _ := start(t, "--listen", "127.0.0.1:0", "--quiet", "--token", "rw-token",
+		"--read-only-token", "ro-one", "--read-only-token", "ro-two")
+	endpoint := strings.TrimPrefix(line, "HCLOUD_ENDPOINT=")
+	send := func(method, token, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), method, endpoint+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		var e struct {
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.Error.Code
+	}
+	for _, token := range []string{"ro-one", "ro-two"} {
+		if status, _ := send("GET", token, "/images", ""); status != http.StatusOK {
+			t.Errorf("GET with %s = %d, want 200", token, status)
+		}
+		if status, code := send("POST", token, "/servers/101/actions/create_image", `{}`); status != http.StatusUnauthorized || code != "token_readonly" {
+			t.Errorf("POST with %s = %d %q, want 401 token_readonly", token, status, code)
+		}
+	}
+	if status, _ := send("POST", "rw-token", "/servers/101/actions/create_image", `{}`); status != http.StatusCreated {
+		t.Errorf("POST with the read-write token = %d, want 201", status)
+	}
+}

@@ -22,13 +22,22 @@ func Detail(happened, next string) string {
 }
 
 // APIError describes a failed API call: what we tried, the API's code and message (or the
-// transport failure), and the next step for the user.
+// transport failure), and the next step for the user. A failure of the environment (the token,
+// the network path to the API, the API's availability) gets its own summary, cause and fix,
+// followed by next.
 func APIError(summary, doing string, err error, next string) diag.Diagnostic {
+	if envSummary, detail, ok := environment(doing, err); ok {
+		return diag.NewErrorDiagnostic(envSummary, Detail(detail, next))
+	}
 	return diag.NewErrorDiagnostic(summary, Detail(describe(doing, err), next))
 }
 
-// AttributeAPIError is APIError attached to the attribute the failure concerns.
+// AttributeAPIError is APIError attached to the attribute the failure concerns. A failure of
+// the environment is attached to no attribute: no value in the resource would mend it.
 func AttributeAPIError(p path.Path, summary, doing string, err error, next string) diag.Diagnostic {
+	if envSummary, detail, ok := environment(doing, err); ok {
+		return diag.NewErrorDiagnostic(envSummary, Detail(detail, next))
+	}
 	return diag.NewAttributeErrorDiagnostic(p, summary, Detail(describe(doing, err), next))
 }
 

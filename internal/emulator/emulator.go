@@ -30,6 +30,10 @@ type Options struct {
 	// Token, when set, is the only bearer token accepted. When empty, any
 	// 64-character alphanumeric token is accepted (the shape of real tokens).
 	Token string
+	// ReadOnlyTokens are accepted as well, like tokens with the permission
+	// "Read" in the Cloud Console: GET requests pass, any other method is
+	// answered 401 token_readonly, before it has any effect.
+	ReadOnlyTokens []string
 	// ActionDuration is how long create_image actions run. Zero means the
 	// action is returned "running" and is finished on any later read.
 	// change_protection actions run for ActionDuration/10.
@@ -287,8 +291,14 @@ func (e *Emulator) process(r *http.Request, rt *route, params map[string]int64, 
 		}
 		return finish(rep, DropNone)
 	}
-	if !e.authorized(r.Header.Get("Authorization")) {
+	switch e.access(r.Header.Get("Authorization")) {
+	case accessNone:
 		return finish(errorReply(&apiError{status: http.StatusUnauthorized, code: "unauthorized", message: "unable to authenticate"}), DropNone)
+	case accessRead:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return finish(errorReply(&apiError{status: http.StatusUnauthorized, code: "token_readonly",
+				message: "the token is only allowed to perform GET requests"}), DropNone)
+		}
 	}
 
 	template := r.URL.Path
@@ -355,13 +365,34 @@ func (e *Emulator) route(r *http.Request, rt *route, params map[string]int64, bo
 	return h(&request{http: r, params: params, body: body, now: now})
 }
 
-// authorized checks the bearer token. Without Options.Token any token shaped
-// like a real one (64 alphanumerics) passes, so tests can use any fixture.
-func (e *Emulator) authorized(header string) bool {
+// access is what a request's token may do.
+type access int
+
+const (
+	accessNone access = iota
+	accessRead
+	accessReadWrite
+)
+
+// access checks the bearer token: a read-only token may read; otherwise see
+// authorized.
+func (e *Emulator) access(header string) access {
 	scheme, token, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
+		return accessNone
 	}
+	if slices.Contains(e.opts.ReadOnlyTokens, token) {
+		return accessRead
+	}
+	if e.authorized(token) {
+		return accessReadWrite
+	}
+	return accessNone
+}
+
+// authorized checks a read-write token. Without Options.Token any token shaped
+// like a real one (64 alphanumerics) passes, so tests can use any fixture.
+func (e *Emulator) authorized(token string) bool {
 	if e.opts.Token != "" {
 		return token == e.opts.Token
 	}

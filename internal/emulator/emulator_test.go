@@ -134,3 +134,32 @@ func TestLoggerWritesOneLinePerRequestWithoutToken(t *testing.T) {
 		}
 	}
 }
+
+// A read-only token reads everything and changes nothing: every write is refused before it has
+// any effect, with the code the API documents for it.
+func TestReadOnlyTokenMayOnlyRead(t *testing.T) {
+	readOnly := strings.Repeat("R0", 32)
+	h := newHarness(t, Options{Token: testToken, ReadOnlyTokens: []string{readOnly}})
+	for _, path := range []string{"/v1/images", "/v1/images/1001", "/v1/images/actions"} {
+		h.doWith("GET", path, "", "Bearer "+readOnly).wantStatus(t, http.StatusOK)
+	}
+	before := len(h.listImageIDs(""))
+	writes := []struct{ method, path, body string }{
+		{"POST", "/v1/servers/101/actions/create_image", `{"type":"snapshot"}`},
+		{"PUT", "/v1/images/1001", `{"description":"x"}`},
+		{"DELETE", "/v1/images/1001", ""},
+		{"POST", "/v1/images/1001/actions/change_protection", `{"delete":true}`},
+	}
+	for _, w := range writes {
+		res := h.doWith(w.method, w.path, w.body, "Bearer "+readOnly)
+		e := res.wantError(t, http.StatusUnauthorized, "token_readonly")
+		if e.Error.Message == "" {
+			t.Errorf("%s %s: token_readonly without a message", w.method, w.path)
+		}
+	}
+	if after := len(h.listImageIDs("")); after != before {
+		t.Errorf("read-only writes changed the images: %d before, %d after", before, after)
+	}
+	// The read-write token still writes.
+	h.do("POST", "/v1/servers/101/actions/create_image", `{"type":"snapshot"}`).wantStatus(t, http.StatusCreated)
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -32,8 +33,23 @@ const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 // LogFunc receives one entry per HTTP attempt and one per wait the client decides on (a busy
 // image or server, a lost answer, the request budget, the start and end of polling). It never
 // receives the token or any header. A "level" field of "info" or "warn" marks the few entries
-// a user waiting for an apply wants to see; the rest are debug detail.
+// a user waiting for an apply wants to see (such as a retry, message LogRetry); the rest are
+// debug detail.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
+
+// LogRetry is the message of the entry logged when a failed attempt is about to be retried, so
+// that a logger can show retries more prominently than the routine request lines.
+const LogRetry = "API request failed, trying again"
+
+// Requests that get no answer at all (connection refused or reset, a timeout) are tried at most
+// transportAttempts times, and not again once transportWindow has passed since the first
+// attempt: nothing listening at an address rarely starts to within seconds, and a user waiting
+// on a plan should hear so soon. With the default backoff the waits are about 1, 2 and 4 s.
+// Answers that ask for a retry (429, 409 conflict, 502-504) keep the full Retries.
+const (
+	transportAttempts = 4
+	transportWindow   = 20 * time.Second
+)
 
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
@@ -54,6 +70,10 @@ type Options struct {
 
 	HTTPClient *http.Client // default: a pooled client with RequestTimeout
 	Log        LogFunc
+
+	// Annotate, when set, wraps every error a request returns. The provider uses it to attach
+	// where the token and the endpoint came from, which the client does not know.
+	Annotate func(error) error
 }
 
 // Client talks to the API. It is safe for concurrent use.
@@ -63,6 +83,7 @@ type Client struct {
 	userAgent    string
 	pollInterval time.Duration
 	log          LogFunc
+	annotate     func(error) error
 	http         *retryablehttp.Client
 
 	// sleep waits for d or until ctx ends; tests replace it to drive a fake clock.
@@ -108,6 +129,7 @@ func New(opts Options) *Client {
 		userAgent:    opts.UserAgent,
 		pollInterval: opts.PollInterval,
 		log:          opts.Log,
+		annotate:     opts.Annotate,
 		sleep:        sleepContext,
 		now:          time.Now,
 	}
@@ -145,6 +167,7 @@ func New(opts Options) *Client {
 		if st := attemptFrom(r.Context()); st != nil {
 			st.wrote.Store(false)
 			st.started = c.now()
+			st.attempts++
 		}
 	}
 	// Return the last answer as it is, so that an exhausted retry of a 429 still yields the API's
@@ -159,7 +182,9 @@ type attempt struct {
 	method, path string
 	idempotent   bool
 	wrote        atomic.Bool // the request, body included, was written to the connection
-	started      time.Time
+	started      time.Time   // of the current attempt
+	first        time.Time   // of the first attempt
+	attempts     int         // attempts so far; only the goroutine running the call touches it
 }
 
 type attemptKey struct{}
@@ -171,6 +196,18 @@ func attemptFrom(ctx context.Context) *attempt {
 
 // do sends one API call and decodes the JSON answer into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.annotated(c.send(ctx, method, path, query, body, out))
+}
+
+// annotated applies Options.Annotate to an error the client returns.
+func (c *Client) annotated(err error) error {
+	if err != nil && c.annotate != nil {
+		return c.annotate(err)
+	}
+	return err
+}
+
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	st := &attempt{method: method, path: path, idempotent: method != http.MethodPost}
 	ctx = context.WithValue(ctx, attemptKey{}, st)
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -216,6 +253,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
 		}
 	}
+	st.first = c.now()
 	resp, err := c.http.Do(req)
 	if resp != nil {
 		defer func() { _ = resp.Body.Close() }()
@@ -224,11 +262,18 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		var unknown *outcomeUnknownError
 		switch {
 		case errors.As(err, &unknown):
+			if resp != nil && resp.StatusCode >= 500 {
+				// Something answered: keep what it said (the API's code, or a proxy's page).
+				if data, rerr := io.ReadAll(resp.Body); rerr == nil {
+					unknown.cause = c.decodeError(resp, data, st)
+				}
+			}
 			return err
 		case ctx.Err() != nil:
 			return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		default:
-			return fmt.Errorf("%s %s: %w", method, path, err)
+			return &TransportError{Method: method, Path: path, Endpoint: c.endpoint,
+				Attempts: st.attempts, Elapsed: c.now().Sub(st.first), Err: unwrapURLError(err)}
 		}
 	}
 
@@ -240,10 +285,18 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
-		return c.decodeError(resp, data)
+		return c.decodeError(resp, data, st)
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
+	}
+	if !isJSON(resp.Header) && len(bytes.TrimSpace(data)) > 0 {
+		// A login page of a captive portal or a proxy's notice, not the API.
+		err := c.decodeError(resp, data, st)
+		if !st.idempotent {
+			return &outcomeUnknownError{op: method + " " + path, cause: err}
+		}
+		return err
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		err = fmt.Errorf("decoding the answer: %w", err)
@@ -256,7 +309,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return nil
 }
 
-func (c *Client) decodeError(resp *http.Response, data []byte) error {
+// decodeError turns an answer that is not what the call expects into an APIError (the API's
+// JSON error body) or a StatusError (anything else, such as a proxy's page).
+func (c *Client) decodeError(resp *http.Response, data []byte, st *attempt) error {
 	var body struct {
 		Error *struct {
 			Code    string `json:"code"`
@@ -273,13 +328,17 @@ func (c *Client) decodeError(resp *http.Response, data []byte) error {
 			Code:          body.Error.Code,
 			Message:       body.Error.Message,
 			CorrelationID: resp.Header.Get("X-Correlation-Id"),
+			Method:        st.method,
+			Attempts:      st.attempts,
+			Elapsed:       c.now().Sub(st.first),
 		}
 		if body.Error.Details != nil {
 			e.Fields = body.Error.Details.Fields
 		}
 		return e
 	}
-	const keep = 200
+	// Enough of a page to find its first words past the markup of its head.
+	const keep = 4096
 	// A proxy's error page might echo the request's headers: never quote the token.
 	text := strings.TrimSpace(string(data))
 	if c.token != "" {
@@ -288,7 +347,8 @@ func (c *Client) decodeError(resp *http.Response, data []byte) error {
 	if len(text) > keep {
 		text = text[:keep] + "…"
 	}
-	return &StatusError{StatusCode: resp.StatusCode, Body: text}
+	return &StatusError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: text,
+		Method: st.method, Attempts: st.attempts, Elapsed: c.now().Sub(st.first)}
 }
 
 func isJSON(h http.Header) bool {
@@ -302,6 +362,21 @@ func isJSON(h http.Header) bool {
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	st := attemptFrom(ctx)
 	c.logAttempt(ctx, st, resp, err)
+	retry, err := c.shouldRetry(ctx, st, resp, err)
+	if retry && st.attempts <= c.http.RetryMax {
+		fields := map[string]any{"level": "warn", "method": st.method, "path": st.path, "endpoint": c.endpoint,
+			"attempt": st.attempts, "elapsed_ms": c.now().Sub(st.first).Milliseconds()}
+		if err != nil {
+			fields["error"] = err.Error()
+		} else {
+			fields["status"] = resp.StatusCode
+		}
+		c.log(ctx, LogRetry, fields)
+	}
+	return retry, err
+}
+
+func (c *Client) shouldRetry(ctx context.Context, st *attempt, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		if !st.idempotent && st.wrote.Load() {
 			// Cancelled (a timeout, Ctrl-C) after the request went out: it may have been done.
@@ -317,10 +392,15 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.As(err, &verifyErr) || errors.As(err, &authorityErr) || errors.As(err, &hostErr) {
 			return false, err
 		}
-		if st.idempotent || !st.wrote.Load() {
-			return true, err
+		// Nor will a name that the DNS says does not exist.
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return false, err
 		}
-		return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: err}
+		if !st.idempotent && st.wrote.Load() {
+			return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: err}
+		}
+		return st.attempts < transportAttempts && c.now().Sub(st.first) < transportWindow, err
 	}
 	c.rememberRateLimit(resp.Header)
 
@@ -437,4 +517,13 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// unwrapURLError drops net/http's `Get "URL": ` wrapper: the diagnostic names the endpoint itself.
+func unwrapURLError(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
 }

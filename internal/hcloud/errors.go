@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes of the Hetzner Cloud API that callers act on.
@@ -17,6 +18,9 @@ const (
 	CodeRateLimitExceeded = "rate_limit_exceeded"
 	CodeUnsupported       = "unsupported_error"
 	CodeForbidden         = "forbidden"
+	CodeTokenReadOnly     = "token_readonly"
+	CodeMaintenance       = "maintenance"
+	CodeUnavailable       = "unavailable"
 )
 
 // APIError is an error the API answered with a JSON error body: the request reached the API and
@@ -27,6 +31,10 @@ type APIError struct {
 	Message       string
 	Fields        []FieldError // details.fields of invalid_input errors
 	CorrelationID string
+
+	Method   string        // of the request, so that a refused write can be told from a read
+	Attempts int           // how often the request was sent; this is the last answer
+	Elapsed  time.Duration // from the first attempt to the last answer
 }
 
 // FieldError names one field of an invalid_input error and what is wrong with it.
@@ -52,16 +60,42 @@ func (e *APIError) Error() string {
 // StatusError is an error status whose body is not an API error, for example a 502 page from a
 // proxy in front of the API.
 type StatusError struct {
-	StatusCode int
-	Body       string // the start of the body, for the diagnostic
+	StatusCode  int
+	ContentType string
+	Body        string // the start of the body (the token masked), for the diagnostic
+
+	Method   string
+	Attempts int
+	Elapsed  time.Duration
 }
 
 func (e *StatusError) Error() string {
+	if e.StatusCode < 400 {
+		return fmt.Sprintf("the API answered HTTP %d with %s instead of JSON: %q", e.StatusCode, e.ContentType, e.Body)
+	}
 	if e.Body == "" {
 		return fmt.Sprintf("the API answered HTTP %d without an error body", e.StatusCode)
 	}
 	return fmt.Sprintf("the API answered HTTP %d without an error body: %q", e.StatusCode, e.Body)
 }
+
+// TransportError is a request that got no answer at all: the host name did not resolve, the
+// connection was refused or reset, the TLS handshake failed, or nothing answered in time. It
+// says where the client tried and how hard, for a diagnostic that names both.
+type TransportError struct {
+	Method, Path string
+	Endpoint     string        // the base URL the client was configured with
+	Attempts     int           // how often the request was tried
+	Elapsed      time.Duration // from the first attempt to giving up
+	Err          error         // the last attempt's failure
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: no answer from %s after %d attempt(s) in %s: %v",
+		e.Method, e.Path, e.Endpoint, e.Attempts, e.Elapsed.Round(time.Millisecond), e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
 
 // errOutcomeUnknown marks a request that changes state (a POST) and may or may not have been
 // processed: the body was sent but no usable answer came back. It is not retried blindly,
@@ -78,6 +112,23 @@ func (e *outcomeUnknownError) Error() string {
 }
 
 func (e *outcomeUnknownError) Unwrap() []error { return []error{errOutcomeUnknown, e.cause} }
+
+// UnavailableCreateError is a create that the API answered with an error status (5xx) every
+// time it was sent. The API can make the image and still answer so; before every new request,
+// and after the last, the client looked for an image the earlier ones might have made and found
+// none. Err is the last answer.
+type UnavailableCreateError struct {
+	Requests int
+	Elapsed  time.Duration
+	Err      error
+}
+
+func (e *UnavailableCreateError) Error() string {
+	return fmt.Sprintf("create_image answered with an error %d time(s) in %s, and no image it might have made "+
+		"was found: %v", e.Requests, e.Elapsed.Round(time.Millisecond), e.Err)
+}
+
+func (e *UnavailableCreateError) Unwrap() error { return e.Err }
 
 // ActionError is an action that ended with status "error".
 type ActionError struct {

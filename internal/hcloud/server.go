@@ -64,6 +64,11 @@ func (c *Client) ClaimImage(img *Image) {
 	c.refresh.remember(img)
 }
 
+// unavailableCreates bounds how often a create is sent while the API answers it with an error
+// status (503 unavailable, a proxy's 502): an outage rarely ends within seconds, and each
+// answer costs a search for the image the request might have made.
+const unavailableCreates = 4
+
 // clockSkew is how far the API's clock may lag ours when we look for an image that a lost
 // create request made. `created` has whole seconds, hence at least one.
 const clockSkew = 2 * time.Second
@@ -83,6 +88,9 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 	var img *Image
 	var action *Action
 	var holder busyHolder
+	start := c.now()
+	refused := 0 // requests answered with an error status
+	var refusal error
 	err := c.poll(ctx, func() (bool, error) {
 		if !lostSince.IsZero() {
 			found, err := c.findLostImage(ctx, serverID, opts, lostSince)
@@ -99,6 +107,9 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 				img = found
 				return true, nil
 			}
+			if refused >= unavailableCreates {
+				return true, c.annotated(&UnavailableCreateError{Requests: refused, Elapsed: c.now().Sub(start), Err: refusal})
+			}
 		}
 		requested := c.now()
 		var err error
@@ -111,6 +122,10 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 		case IsOutcomeUnknown(err):
 			if lostSince.IsZero() {
 				lostSince = requested
+			}
+			if answer := errorAnswer(err); answer != nil {
+				refused++
+				refusal = answer
 			}
 			// Give the API a moment to list what the request made.
 			c.log(ctx, "the answer to create_image was lost; looking for the image before trying again", map[string]any{"server_id": serverID})
@@ -531,4 +546,18 @@ func (c *Client) powerOnAgain(ctx context.Context, srv *Server, cause error) err
 		return cause
 	}
 	return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}
+}
+
+// errorAnswer returns the error status (5xx) that a request whose outcome is unknown got back,
+// or nil when no answer came at all.
+func errorAnswer(err error) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode >= 500 {
+		return apiErr
+	}
+	var statusErr *StatusError
+	if errors.As(err, &statusErr) && statusErr.StatusCode >= 500 {
+		return statusErr
+	}
+	return nil
 }

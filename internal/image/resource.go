@@ -288,7 +288,6 @@ var createHints = map[string]string{
 	hcloud.CodeLocked:       "The server stayed busy with other actions until the create timeout ran out. Try again later, or raise timeouts.create.",
 	hcloud.CodeUnsupported:  "A backup needs a server with backups enabled. Enable backups on the server, or create a snapshot instead.",
 	hcloud.CodeInvalidInput: fixFields,
-	hcloud.CodeUnauthorized: "Check the provider's token (or HCLOUD_TOKEN): it must be a Read & Write token of the server's project.",
 }
 
 // updateHints are the next steps after a failed update or protection change.

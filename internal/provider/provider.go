@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/image"
 )
@@ -132,6 +133,12 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 		return
 	}
 
+	setup := diags.Setup{
+		TokenFromConfig:    !config.Token.IsNull(),
+		Endpoint:           endpoint,
+		EndpointFromConfig: !config.Endpoint.IsNull(),
+		EndpointFromEnv:    config.Endpoint.IsNull() && os.Getenv(EnvEndpoint) != "",
+	}
 	opts := hcloud.Options{
 		Endpoint:     endpoint,
 		Token:        token,
@@ -154,6 +161,7 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 				tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
 			}
 		},
+		Annotate: setup.Annotate,
 	}
 	for _, o := range p.options {
 		o(&opts)

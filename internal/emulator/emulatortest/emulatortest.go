@@ -3,6 +3,8 @@
 package emulatortest
 
 import (
+	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -46,4 +48,54 @@ func Start(t testing.TB, opts emulator.Options) (*emulator.Emulator, string) {
 		t.Logf("%d emulator responses checked against the OpenAPI description", rec.Checked())
 	})
 	return emu, srv.URL + "/v1"
+}
+
+// Refusing returns a loopback address ("127.0.0.1:PORT") where nothing listens, so that a
+// connection is refused at once.
+func Refusing(t testing.TB) string {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// Silent listens on a loopback port, accepts every connection and never says a word, like a
+// host behind a firewall that swallows traffic: requests (and TLS handshakes) time out. It
+// returns the address and a count of the connections accepted so far.
+func Silent(t testing.TB) (string, func() int) {
+	t.Helper()
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return ln.Addr().String(), func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(conns)
+	}
 }
