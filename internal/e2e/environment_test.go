@@ -20,10 +20,10 @@ import (
 )
 
 // wrongToken has the shape of a token, so only the API can reject it.
-const wrongToken = "WRONGtokenWRONGtokenWRONGtokenWRONGtokenWRONGtokenWRONGtoken0000" //nolint:gosec // G101: a test fixture
+const wrongToken = "WRONGtokenWRONGtokenWRONGtokenWRONGtokenWRONGtokenWRONGtoken0000"
 
 // readOnlyToken is a token the emulator lets read but not write.
-const readOnlyToken = "READonlyREADonlyREADonlyREADonlyREADonlyREADonlyREADonlyREADonly" //nolint:gosec // G101: a test fixture
+const readOnlyToken = "READonlyREADonlyREADonlyREADonlyREADonlyREADonlyREADonlyREADonly"
 
 // envCause is one failure of the environment, as a user meets it: what stands between the
 // provider and the API, the phase it must fail in, the diagnostic it must give, and how many
