@@ -1,0 +1,332 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+)
+
+// The guide "Migrating from hcloud_snapshot" runs here as written: its example configurations
+// are applied one after the other, first with the official provider, then with this one.
+
+const migrateExamples = "examples/guides/migrate-from-hcloud-snapshot"
+
+// The addresses the guide's examples manage, before and after.
+var (
+	snapshotAddresses = []string{`hcloud_snapshot.db`, `hcloud_snapshot.release["v1"]`, `hcloud_snapshot.release["v2"]`}
+	imageAddresses    = []string{`hetzner_image.db`, `hetzner_image.release["v1"]`, `hetzner_image.release["v2"]`}
+)
+
+// officialProviderDir is the directory of the official provider's binary
+// (terraform-provider-hcloud), served as hetznercloud/hcloud.
+func officialProviderDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("TF_ACC_HCLOUD_PROVIDER_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(home, ".cache", "terraform-provider-hetzner", "cli", "hcloud-1.68.0")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "terraform-provider-hcloud")); err != nil {
+		t.Fatalf("the official provider is needed (set TF_ACC_HCLOUD_PROVIDER_DIR to its directory): %v", err)
+	}
+	return dir
+}
+
+// newMigrationWorkspace is a workspace that serves both this provider and the official one.
+func newMigrationWorkspace(t *testing.T, endpoint string) *workspace {
+	t.Helper()
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+		"tf-hetzner/hetzner", providerDir, "hetznercloud/hcloud", officialProviderDir(t))
+	if err := os.WriteFile(filepath.Join(w.dir, ".cli.tfrc"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// useExample replaces the workspace's configuration with one of the guide's examples.
+func (w *workspace) useExample(name string) {
+	w.t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	src := filepath.Join(filepath.Dir(file), "..", "..", migrateExamples, name, "main.tf")
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), raw, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// mustRun runs a CLI command that must succeed.
+func (w *workspace) mustRun(args ...string) string {
+	w.t.Helper()
+	out, err := w.run(args...)
+	if err != nil {
+		w.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// resourceIDs returns address → id of every managed resource in the state.
+func (w *workspace) resourceIDs() map[string]string {
+	w.t.Helper()
+	out := map[string]string{}
+	st := w.state()
+	if st.Values == nil || st.Values.RootModule == nil {
+		return out
+	}
+	for _, r := range st.Values.RootModule.Resources {
+		if r.Mode == tfjson.ManagedResourceMode {
+			id, _ := r.AttributeValues["id"].(string)
+			out[r.Address] = id
+		}
+	}
+	return out
+}
+
+// savedPlan runs plan -out and returns the plan as JSON.
+func (w *workspace) savedPlan(args ...string) *tfjson.Plan {
+	w.t.Helper()
+	w.mustRun(append([]string{"plan", "-out=tfplan"}, args...)...)
+	cmd := exec.CommandContext(context.Background(), w.cli, "show", "-json", "tfplan")
+	cmd.Dir, cmd.Env = w.dir, w.env
+	raw, err := cmd.Output()
+	if err != nil {
+		w.t.Fatalf("show -json tfplan: %v", err)
+	}
+	var p tfjson.Plan
+	if err := json.Unmarshal(raw, &p); err != nil {
+		w.t.Fatalf("decoding the plan: %v", err)
+	}
+	return &p
+}
+
+// planned is one resource change of a plan in short: where the object was, what is done to it.
+type planned struct {
+	from    string
+	actions string
+	imports bool
+}
+
+func plannedChanges(p *tfjson.Plan) map[string]planned {
+	out := map[string]planned{}
+	for _, rc := range p.ResourceChanges {
+		var actions []string
+		for _, a := range rc.Change.Actions {
+			actions = append(actions, string(a))
+		}
+		out[rc.Address] = planned{from: rc.PreviousAddress, actions: strings.Join(actions, ","), imports: rc.Change.Importing != nil}
+	}
+	return out
+}
+
+// writes returns the requests that change something (anything but GET).
+func writes(emu *emulator.Emulator) map[string]int {
+	out := map[string]int{}
+	for route, n := range emu.Requests() {
+		if !strings.HasPrefix(route, "GET ") {
+			out[route] = n
+		}
+	}
+	return out
+}
+
+// createSnapshotsWithTheOfficialProvider applies the guide's first example and returns the
+// snapshots' ids by address.
+func createSnapshotsWithTheOfficialProvider(t *testing.T, w *workspace, emu *emulator.Emulator) map[string]string {
+	t.Helper()
+	w.useExample("1-before")
+	w.mustRun("apply", "-auto-approve", serverVar)
+	before := w.resourceIDs()
+	if got := slices.Sorted(maps.Keys(before)); !slices.Equal(got, snapshotAddresses) {
+		t.Fatalf("the official provider's apply left %v in the state, want %v", got, snapshotAddresses)
+	}
+	if n := len(emu.ImagesOfType("snapshot")); n != 3 {
+		t.Fatalf("the emulator holds %d snapshots after the official provider's apply, want 3", n)
+	}
+	return before
+}
+
+var serverVar = fmt.Sprintf("-var=server_id=%d", emulator.SeedServerBackups)
+
+// checkTakenOver checks that the images are the snapshots they were, and that the next plan is empty.
+func checkTakenOver(t *testing.T, w *workspace, emu *emulator.Emulator, before map[string]string) {
+	t.Helper()
+	after := w.resourceIDs()
+	if got := slices.Sorted(maps.Keys(after)); !slices.Equal(got, imageAddresses) {
+		t.Fatalf("the state holds %v after the migration, want %v", got, imageAddresses)
+	}
+	for i, addr := range imageAddresses {
+		if after[addr] != before[snapshotAddresses[i]] {
+			t.Errorf("%s has id %s, want %s (the id of %s)", addr, after[addr], before[snapshotAddresses[i]], snapshotAddresses[i])
+		}
+	}
+	if n := len(emu.ImagesOfType("snapshot")); n != 3 {
+		t.Errorf("the emulator holds %d snapshots after the migration, want the same 3", n)
+	}
+	for _, img := range emu.ImagesOfType("snapshot") {
+		if img.Description == "db before the upgrade" && img.Labels["keep"] != "forever" {
+			t.Errorf("image %d has labels %v, want the label keep=forever added", img.ID, img.Labels)
+		}
+	}
+	emu.ResetRequests()
+	if out, err := w.run("plan", "-detailed-exitcode", serverVar); err != nil {
+		t.Errorf("the plan after the migration is not empty: %v\n%s", err, out)
+	}
+	if got := writes(emu); len(got) != 0 {
+		t.Errorf("the plan after the migration sent %v", got)
+	}
+}
+
+func TestAccMigrateFromHcloudSnapshot_movedBlocks(t *testing.T) {
+	t.Parallel()
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
+	w := newMigrationWorkspace(t, endpoint)
+	before := createSnapshotsWithTheOfficialProvider(t, w, emu)
+
+	w.useExample("2-moved")
+	emu.ResetRequests()
+	logPath := filepath.Join(w.dir, "provider.log")
+	w.env = append(w.env, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+logPath)
+	p := w.savedPlan(serverVar)
+	w.env = w.env[:len(w.env)-2]
+
+	want := map[string]planned{
+		`hetzner_image.db`:            {from: `hcloud_snapshot.db`, actions: "update"},
+		`hetzner_image.release["v1"]`: {from: `hcloud_snapshot.release["v1"]`, actions: "no-op"},
+		`hetzner_image.release["v2"]`: {from: `hcloud_snapshot.release["v2"]`, actions: "no-op"},
+	}
+	if got := plannedChanges(p); !maps.Equal(got, want) {
+		t.Fatalf("the plan is %+v, want only the moves and the update of hetzner_image.db: %+v", got, want)
+	}
+	checkOnlyLabelsChange(t, p, `hetzner_image.db`)
+	if got := writes(emu); len(got) != 0 {
+		t.Errorf("planning the moves sent %v, want no request that writes", got)
+	}
+	checkSourceAddresses(t, w, logPath)
+
+	emu.ResetRequests()
+	w.mustRun("apply", "tfplan")
+	// The moves write nothing; the label added in the same change is one PUT.
+	if got := writes(emu); len(got) != 1 || got["PUT /v1/images/{id}"] != 1 {
+		t.Errorf("applying the moves sent %v, want only the one PUT of hetzner_image.db's labels", got)
+	}
+	t.Logf("requests of the apply: %v", emu.Requests())
+	checkTakenOver(t, w, emu, before)
+}
+
+func TestAccMigrateFromHcloudSnapshot_removedAndImportBlocks(t *testing.T) {
+	t.Parallel()
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
+	w := newMigrationWorkspace(t, endpoint)
+	before := createSnapshotsWithTheOfficialProvider(t, w, emu)
+
+	w.useExample("2-removed-import")
+	emu.ResetRequests()
+	p := w.savedPlan(serverVar)
+	want := map[string]planned{
+		`hcloud_snapshot.db`:            {actions: "forget"},
+		`hcloud_snapshot.release["v1"]`: {actions: "forget"},
+		`hcloud_snapshot.release["v2"]`: {actions: "forget"},
+		`hetzner_image.db`:              {actions: "update", imports: true},
+		`hetzner_image.release["v1"]`:   {actions: "no-op", imports: true},
+		`hetzner_image.release["v2"]`:   {actions: "no-op", imports: true},
+	}
+	if got := plannedChanges(p); !maps.Equal(got, want) {
+		t.Fatalf("the plan is %+v, want the snapshots forgotten and imported, and the update of hetzner_image.db: %+v", got, want)
+	}
+	checkOnlyLabelsChange(t, p, `hetzner_image.db`)
+	if got := writes(emu); len(got) != 0 {
+		t.Errorf("planning the imports sent %v, want no request that writes", got)
+	}
+
+	emu.ResetRequests()
+	w.mustRun("apply", "tfplan")
+	if got := writes(emu); len(got) != 1 || got["PUT /v1/images/{id}"] != 1 {
+		t.Errorf("applying the imports sent %v, want only the one PUT of hetzner_image.db's labels", got)
+	}
+	t.Logf("requests of the apply: %v", emu.Requests())
+	checkTakenOver(t, w, emu, before)
+}
+
+// checkOnlyLabelsChange checks that the update of an image changes its labels and nothing else.
+func checkOnlyLabelsChange(t *testing.T, p *tfjson.Plan, address string) {
+	t.Helper()
+	for _, rc := range p.ResourceChanges {
+		if rc.Address != address {
+			continue
+		}
+		before, _ := rc.Change.Before.(map[string]any)
+		after, _ := rc.Change.After.(map[string]any)
+		var changed []string
+		for k, v := range after {
+			if fmt.Sprint(v) != fmt.Sprint(before[k]) {
+				changed = append(changed, k)
+			}
+		}
+		if unknown, _ := rc.Change.AfterUnknown.(map[string]any); len(unknown) > 0 {
+			for k, v := range unknown {
+				if v == true {
+					changed = append(changed, k+" (unknown)")
+				}
+			}
+		}
+		if slices.Sort(changed); !slices.Equal(changed, []string{"labels"}) {
+			t.Errorf("the update of %s changes %v, want labels only", address, changed)
+		}
+	}
+}
+
+// checkSourceAddresses reads the provider's log of the plan: the moves happened, and the CLI
+// named the source provider the way this CLI is known to.
+func checkSourceAddresses(t *testing.T, w *workspace, logPath string) {
+	t.Helper()
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatalf("the plan wrote no log: %v", err)
+	}
+	defer func() { _ = f.Close() }()
+	var seen []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, "moving resource state to hetzner_image") {
+			continue
+		}
+		_, rest, _ := strings.Cut(line, `source_provider_address=`)
+		addr, _, _ := strings.Cut(rest, " ")
+		seen = append(seen, strings.Trim(addr, `"`))
+	}
+	want := "registry.terraform.io/hetznercloud/hcloud"
+	if strings.Contains(filepath.Base(w.cli), "tofu") {
+		want = "registry.opentofu.org/hetznercloud/hcloud"
+	}
+	t.Logf("%s sent the source provider address as %q", filepath.Base(w.cli), seen)
+	if len(seen) != 3 {
+		t.Fatalf("the provider moved %d states, want 3 (%v)", len(seen), seen)
+	}
+	for _, addr := range seen {
+		if addr != want {
+			t.Errorf("the source provider address is %q, want %q", addr, want)
+		}
+	}
+}
