@@ -70,7 +70,7 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 }
 
 // exampleFiles reads the .tf files of one example directory.
-func exampleFiles(t *testing.T, dir string) map[string]string {
+func exampleFiles(t testing.TB, dir string) map[string]string {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(examplesDir, dir, "*.tf"))
 	if err != nil || len(paths) == 0 {

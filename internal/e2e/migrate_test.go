@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ import (
 // The guide "Migrating from hcloud_snapshot" runs here as written: its example configurations
 // are applied one after the other, first with the official provider, then with this one.
 
-const migrateExamples = "examples/guides/migrate-from-hcloud-snapshot"
+const migrateExamples = "guides/migrate-from-hcloud-snapshot"
 
 // The addresses the guide's examples manage, before and after.
 var (
@@ -31,47 +30,11 @@ var (
 	imageAddresses    = []string{`hetzner_image.db`, `hetzner_image.release["v1"]`, `hetzner_image.release["v2"]`}
 )
 
-// officialProviderDir is the directory of the official provider's binary
-// (terraform-provider-hcloud), served as hetznercloud/hcloud.
-func officialProviderDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("TF_ACC_HCLOUD_PROVIDER_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(home, ".cache", "terraform-provider-hetzner", "cli", "hcloud-1.68.0")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "terraform-provider-hcloud")); err != nil {
-		t.Fatalf("the official provider is needed (set TF_ACC_HCLOUD_PROVIDER_DIR to its directory): %v", err)
-	}
-	return dir
-}
-
-// newMigrationWorkspace is a workspace that serves both this provider and the official one.
-func newMigrationWorkspace(t *testing.T, endpoint string) *workspace {
-	t.Helper()
-	w := newWorkspace(t, endpoint, emulatortest.Token)
-	config := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
-		"tf-hetzner/hetzner", providerDir, "hetznercloud/hcloud", officialProviderDir(t))
-	if err := os.WriteFile(filepath.Join(w.dir, ".cli.tfrc"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
 // useExample replaces the workspace's configuration with one of the guide's examples.
 func (w *workspace) useExample(name string) {
 	w.t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	src := filepath.Join(filepath.Dir(file), "..", "..", migrateExamples, name, "main.tf")
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(w.dir, "main.tf"), raw, 0o600); err != nil {
-		w.t.Fatal(err)
+	for file, content := range exampleFiles(w.t, migrateExamples+"/"+name) {
+		w.writeFile(file, content)
 	}
 }
 
@@ -196,79 +159,87 @@ func checkTakenOver(t *testing.T, w *workspace, emu *emulator.Emulator, before m
 	}
 }
 
-func TestAccMigrateFromHcloudSnapshot_movedBlocks(t *testing.T) {
-	t.Parallel()
-	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
-	w := newMigrationWorkspace(t, endpoint)
-	before := createSnapshotsWithTheOfficialProvider(t, w, emu)
-
-	w.useExample("2-moved")
-	emu.ResetRequests()
-	logPath := filepath.Join(w.dir, "provider.log")
-	w.env = append(w.env, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+logPath)
-	p := w.savedPlan(serverVar)
-	w.env = w.env[:len(w.env)-2]
-
-	want := map[string]planned{
-		`hetzner_image.db`:            {from: `hcloud_snapshot.db`, actions: "update"},
-		`hetzner_image.release["v1"]`: {from: `hcloud_snapshot.release["v1"]`, actions: "no-op"},
-		`hetzner_image.release["v2"]`: {from: `hcloud_snapshot.release["v2"]`, actions: "no-op"},
-	}
-	if got := plannedChanges(p); !maps.Equal(got, want) {
-		t.Fatalf("the plan is %+v, want only the moves and the update of hetzner_image.db: %+v", got, want)
-	}
-	checkOnlyLabelsChange(t, p, `hetzner_image.db`)
-	if got := writes(emu); len(got) != 0 {
-		t.Errorf("planning the moves sent %v, want no request that writes", got)
-	}
-	checkSourceAddresses(t, w, logPath)
-
-	emu.ResetRequests()
-	w.mustRun("apply", "tfplan")
-	// The moves write nothing; the label added in the same change is one PUT.
-	if got := writes(emu); len(got) != 1 || got["PUT /v1/images/{id}"] != 1 {
-		t.Errorf("applying the moves sent %v, want only the one PUT of hetzner_image.db's labels", got)
-	}
-	t.Logf("requests of the apply: %v", emu.Requests())
-	checkTakenOver(t, w, emu, before)
+// migration is one way of switching the guide's snapshots to hetzner_image.
+type migration struct {
+	example string             // the configuration after the switch, under the guide's examples
+	plan    map[string]planned // every resource change of its plan
+	updated []string           // the attributes of hetzner_image.db that the plan changes
+	// planRequests are all the requests its plan may send: reads only.
+	planRequests map[string]int
+	// checkLog checks the provider's log of the plan.
+	checkLog func(t *testing.T, w *workspace, log string)
 }
 
-func TestAccMigrateFromHcloudSnapshot_removedAndImportBlocks(t *testing.T) {
-	t.Parallel()
-	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
-	w := newMigrationWorkspace(t, endpoint)
-	before := createSnapshotsWithTheOfficialProvider(t, w, emu)
-
-	w.useExample("2-removed-import")
-	emu.ResetRequests()
-	p := w.savedPlan(serverVar)
-	want := map[string]planned{
-		`hcloud_snapshot.db`:            {actions: "forget"},
-		`hcloud_snapshot.release["v1"]`: {actions: "forget"},
-		`hcloud_snapshot.release["v2"]`: {actions: "forget"},
-		`hetzner_image.db`:              {actions: "update", imports: true},
-		`hetzner_image.release["v1"]`:   {actions: "no-op", imports: true},
-		`hetzner_image.release["v2"]`:   {actions: "no-op", imports: true},
-	}
-	if got := plannedChanges(p); !maps.Equal(got, want) {
-		t.Fatalf("the plan is %+v, want the snapshots forgotten and imported, and the update of hetzner_image.db: %+v", got, want)
-	}
-	checkOnlyLabelsChange(t, p, `hetzner_image.db`)
-	if got := writes(emu); len(got) != 0 {
-		t.Errorf("planning the imports sent %v, want no request that writes", got)
-	}
-
-	emu.ResetRequests()
-	w.mustRun("apply", "tfplan")
-	if got := writes(emu); len(got) != 1 || got["PUT /v1/images/{id}"] != 1 {
-		t.Errorf("applying the imports sent %v, want only the one PUT of hetzner_image.db's labels", got)
-	}
-	t.Logf("requests of the apply: %v", emu.Requests())
-	checkTakenOver(t, w, emu, before)
+var migrations = map[string]migration{
+	"moved blocks": {
+		example: "2-moved",
+		plan: map[string]planned{
+			`hetzner_image.db`:            {from: `hcloud_snapshot.db`, actions: "update"},
+			`hetzner_image.release["v1"]`: {from: `hcloud_snapshot.release["v1"]`, actions: "no-op"},
+			`hetzner_image.release["v2"]`: {from: `hcloud_snapshot.release["v2"]`, actions: "no-op"},
+		},
+		// The create timeout moves along with the state; only the added label is a change.
+		updated: []string{"labels"},
+		// The moves themselves send nothing; each image is read once, as in every plan.
+		planRequests: map[string]int{"GET /v1/images/{id}": 3},
+		checkLog:     checkSourceAddresses,
+	},
+	"removed and import blocks": {
+		example: "2-removed-import",
+		plan: map[string]planned{
+			`hcloud_snapshot.db`:            {actions: "forget"},
+			`hcloud_snapshot.release["v1"]`: {actions: "forget"},
+			`hcloud_snapshot.release["v2"]`: {actions: "forget"},
+			`hetzner_image.db`:              {actions: "update", imports: true},
+			`hetzner_image.release["v1"]`:   {actions: "no-op", imports: true},
+			`hetzner_image.release["v2"]`:   {actions: "no-op", imports: true},
+		},
+		// An import knows no timeouts: the timeouts block is a change too (one that sends nothing).
+		updated: []string{"labels", "timeouts"},
+		// The official provider reads each snapshot once before forgetting it; each import
+		// lists by its selector and reads the image it found, which the Read then reuses.
+		planRequests: map[string]int{"GET /v1/images": 3, "GET /v1/images/{id}": 6},
+	},
 }
 
-// checkOnlyLabelsChange checks that the update of an image changes its labels and nothing else.
-func checkOnlyLabelsChange(t *testing.T, p *tfjson.Plan, address string) {
+func TestAccMigrateFromHcloudSnapshot(t *testing.T) {
+	for name, m := range migrations {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
+			w := newWorkspace(t, endpoint, emulatortest.Token, withPeer())
+			before := createSnapshotsWithTheOfficialProvider(t, w, emu)
+
+			w.useExample(m.example)
+			emu.ResetRequests()
+			log := filepath.Join(w.dir, "provider.log")
+			w.env = append(w.env, "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+log)
+			p := w.savedPlan(serverVar)
+			w.env = w.env[:len(w.env)-2]
+			if got := plannedChanges(p); !maps.Equal(got, m.plan) {
+				t.Fatalf("the plan is %+v, want %+v", got, m.plan)
+			}
+			checkUpdated(t, p, `hetzner_image.db`, m.updated...)
+			if got := emu.Requests(); !maps.Equal(got, m.planRequests) {
+				t.Errorf("the plan sent %v, want %v", got, m.planRequests)
+			}
+			if m.checkLog != nil {
+				m.checkLog(t, w, log)
+			}
+
+			emu.ResetRequests()
+			w.mustRun("apply", "tfplan")
+			// Taking the images over writes nothing; the label added in the same change is one PUT.
+			if got := emu.Requests(); len(got) != 1 || got["PUT /v1/images/{id}"] != 1 {
+				t.Errorf("the apply sent %v, want only the one PUT of hetzner_image.db's labels", got)
+			}
+			checkTakenOver(t, w, emu, before)
+		})
+	}
+}
+
+// checkUpdated checks which attributes the update of an image changes.
+func checkUpdated(t *testing.T, p *tfjson.Plan, address string, want ...string) {
 	t.Helper()
 	for _, rc := range p.ResourceChanges {
 		if rc.Address != address {
@@ -289,8 +260,8 @@ func checkOnlyLabelsChange(t *testing.T, p *tfjson.Plan, address string) {
 				}
 			}
 		}
-		if slices.Sort(changed); !slices.Equal(changed, []string{"labels"}) {
-			t.Errorf("the update of %s changes %v, want labels only", address, changed)
+		if slices.Sort(changed); !slices.Equal(changed, want) {
+			t.Errorf("the update of %s changes %v, want %v", address, changed, want)
 		}
 	}
 }
@@ -328,5 +299,43 @@ func checkSourceAddresses(t *testing.T, w *workspace, logPath string) {
 		if addr != want {
 			t.Errorf("the source provider address is %q, want %q", addr, want)
 		}
+	}
+}
+
+// A move from anything but an hcloud_snapshot is refused at plan time with what is supported;
+// nothing reaches the API. terraform_data, built into both CLIs, stands for any other resource.
+func TestAccMigrate_otherSourcesAreRefusedWithWhatIsSupported(t *testing.T) {
+	t.Parallel()
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	w.write(`resource "terraform_data" "x" { input = "a snapshot elsewhere" }`)
+	w.mustRun("apply", "-auto-approve")
+	w.write(fmt.Sprintf(`
+moved {
+  from = terraform_data.x
+  to   = hetzner_image.x
+}
+
+resource "hetzner_image" "x" { server_id = %d }
+`, emulator.SeedServerNoBackups))
+	emu.ResetRequests()
+	out, err := w.run("plan")
+	if err == nil {
+		t.Fatalf("the plan accepted the move from terraform_data:\n%s", out)
+	}
+	flat := oneLine(out)
+	for _, want := range []string{
+		"Error: Unsupported Move Source",
+		`The moved block's source is a terraform_data of provider "terraform.io/builtin/terraform" (schema version 0).`,
+		"hetzner_image takes over the state of hcloud_snapshot resources (schema version 0) of the official provider " +
+			"hetznercloud/hcloud (registry.terraform.io/hetznercloud/hcloud or registry.opentofu.org/hetznercloud/hcloud).",
+		`remove the moved block and import the image by its ID: an import block with to = hetzner_image.NAME and id = "IMAGE_ID", or terraform import.`,
+	} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the plan's error does not say %q:\n%s", want, out)
+		}
+	}
+	if got := emu.TotalRequests(); got != 0 {
+		t.Errorf("the refused plan sent %v", emu.Requests())
 	}
 }

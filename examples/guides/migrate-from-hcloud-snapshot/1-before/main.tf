@@ -16,6 +16,10 @@ resource "hcloud_snapshot" "db" {
   server_id   = var.server_id
   description = "db before the upgrade"
   labels      = { env = "prod", role = "db" }
+
+  timeouts {
+    create = "2h" # a large disk
+  }
 }
 
 resource "hcloud_snapshot" "release" {

@@ -25,6 +25,10 @@ resource "hetzner_image" "db" {
   description = "db before the upgrade"
   # A label added in the same change: the plan shows the move and one in-place update.
   labels = { env = "prod", role = "db", keep = "forever" }
+
+  timeouts {
+    create = "2h" # a large disk
+  }
 }
 
 # One moved block moves every instance of a for_each resource.

@@ -41,6 +41,10 @@ resource "hetzner_image" "db" {
   server_id   = var.server_id
   description = "db before the upgrade"
   labels      = { env = "prod", role = "db", keep = "forever" }
+
+  timeouts {
+    create = "2h" # a large disk
+  }
 }
 
 import {
