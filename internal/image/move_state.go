@@ -143,12 +143,14 @@ func moveFromSnapshot(ctx context.Context, req resource.MoveStateRequest, resp *
 	}
 
 	target := imageResourceModel{
-		imageFields: imageFields{
-			ID:          src.ID,
-			Description: src.Description,
-			Labels:      src.Labels,
-			CreatedFrom: types.ObjectNull(createdFromTypes),
-			Deprecation: types.ObjectNull(deprecationTypes),
+		imageState: imageState{
+			ID: src.ID,
+			imageDetails: imageDetails{
+				Description: src.Description,
+				Labels:      src.Labels,
+				CreatedFrom: types.ObjectNull(createdFromTypes),
+				Deprecation: types.ObjectNull(deprecationTypes),
+			},
 		},
 		ServerID: src.ServerID,
 		Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutTypes)},
