@@ -74,8 +74,6 @@ type snapshotSourceModel struct {
 	Timeouts    types.Object `tfsdk:"timeouts"`
 }
 
-var snapshotSourceTimeoutTypes = map[string]attr.Type{"create": types.StringType}
-
 func snapshotSourceSchema() *schema.Schema {
 	return &schema.Schema{
 		Version: snapshotSourceSchemaVersion,
