@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,44 +25,47 @@ var _ resource.ResourceWithMoveState = (*imageResource)(nil)
 const (
 	snapshotSourceType          = "hcloud_snapshot"
 	snapshotSourceSchemaVersion = 0
-	officialProviderNamespace   = "hetznercloud"
-	officialProviderType        = "hcloud"
 )
 
-// officialProviderHosts are the registries that publish the official provider. A provider of
-// the same name from another host is another provider.
-var officialProviderHosts = []string{"registry.terraform.io", "registry.opentofu.org"}
+// registryHosts are the registries that publish the official provider and this one. A provider
+// of the same name from another host is another provider.
+var registryHosts = []string{"registry.terraform.io", "registry.opentofu.org"}
 
 // isOfficialProvider reports whether a source provider address, in any form a CLI sends it,
 // names hetznercloud/hcloud. Terraform sends the full address (host/namespace/type); OpenTofu
 // has sent the full address with its own registry host and, in some releases, the short forms
-// "hetznercloud/hcloud" or "hcloud". The address is compared segment by segment: a suffix
-// match would also accept "example.com/nothetznercloud/hcloud".
+// "hetznercloud/hcloud" or "hcloud".
 func isOfficialProvider(address string) bool {
+	return providerAddressIs(address, "hetznercloud", "hcloud")
+}
+
+// isThisProvider reports whether a source provider address names tf-hetzner/hetzner, the
+// provider of the move's target. OpenTofu 1.12.6 sends it for the second and later instances of
+// a resource that a moved block moves as a whole: it looks the source provider up in the prior
+// state under the new address, where the first instance it moved has already put this provider.
+// No hetzner provider has an hcloud_snapshot, so with that source type the address can only be
+// this mistake, and the state is still the hcloud_snapshot's.
+func isThisProvider(address string) bool {
+	return providerAddressIs(address, "tf-hetzner", "hetzner")
+}
+
+// providerAddressIs compares a provider address with namespace/type segment by segment, right
+// to left (type, namespace, then host); each segment present must match, so the short forms
+// pass while a suffix match's near-misses ("example.com/nothetznercloud/hcloud") do not.
+// Comparisons ignore case: host names do, and the CLIs lower-case namespaces and types.
+func providerAddressIs(address, namespace, typ string) bool {
 	segments := strings.Split(address, "/")
 	if len(segments) > 3 {
 		return false
 	}
-	// Right to left: type, then namespace, then host; each present segment must match.
-	want := [][]string{{officialProviderType}, {officialProviderNamespace}, officialProviderHosts}
+	want := [][]string{{typ}, {namespace}, registryHosts}
 	for i := range segments {
 		got := segments[len(segments)-1-i]
-		if !matchesAny(got, want[i]) {
+		if !slices.ContainsFunc(want[i], func(w string) bool { return strings.EqualFold(got, w) }) {
 			return false
 		}
 	}
 	return true
-}
-
-// matchesAny compares case-insensitively: registry host names are, and the CLIs normalise
-// namespaces and types to lower case anyway.
-func matchesAny(segment string, allowed []string) bool {
-	for _, a := range allowed {
-		if strings.EqualFold(segment, a) {
-			return true
-		}
-	}
-	return false
 }
 
 // snapshotSourceModel is the part of an hcloud_snapshot's state (schema version 0) that the move
@@ -110,7 +114,8 @@ func moveFromSnapshot(ctx context.Context, req resource.MoveStateRequest, resp *
 	})
 	source := fmt.Sprintf("The moved block's source is a %s of provider %q (schema version %d).",
 		req.SourceTypeName, req.SourceProviderAddress, req.SourceSchemaVersion)
-	if req.SourceTypeName != snapshotSourceType || !isOfficialProvider(req.SourceProviderAddress) {
+	if req.SourceTypeName != snapshotSourceType ||
+		!isOfficialProvider(req.SourceProviderAddress) && !isThisProvider(req.SourceProviderAddress) {
 		resp.Diagnostics.AddError("Unsupported Move Source", source+" "+moveSupported+"\n\n"+moveInstead)
 		return
 	}

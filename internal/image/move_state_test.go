@@ -84,8 +84,16 @@ func TestMoveState_sourceAddressIsMatchedSegmentBySegment(t *testing.T) {
 		{"registry.terraform.io/hetznercloud/hcloudx", false},
 		{"registry.terraform.io/hetznercloud/xhcloud", false},
 		{"hcloudx", false},
-		{"registry.terraform.io/tf-hetzner/hetzner", false},
-		{"tf-hetzner/hetzner", false},
+		// This provider's own address, which OpenTofu 1.12.6 sends for the second and later
+		// instances of a resource moved as a whole.
+		{"registry.opentofu.org/tf-hetzner/hetzner", true},
+		{"registry.terraform.io/tf-hetzner/hetzner", true},
+		{"tf-hetzner/hetzner", true},
+		{"hetzner", true},
+		{"example.com/tf-hetzner/hetzner", false},
+		{"registry.opentofu.org/tf-hetzner/hcloud", false},
+		{"registry.opentofu.org/hetznercloud/hetzner", false},
+		{"registry.opentofu.org/other/hetzner", false},
 		{"registry.terraform.io/hetznercloud/hcloud ", false},
 	} {
 		t.Run(tc.address, func(t *testing.T) {
@@ -176,6 +184,8 @@ func TestMoveState_refusesWhatItCannotMap(t *testing.T) {
 		summary, detailWords string
 	}{
 		{"another type of the official provider", snapshotMove(official, "hcloud_server", 0, snapshotState),
+			"Unsupported Move Source", "source is a hcloud_server of provider"},
+		{"another type, named with this provider's address", snapshotMove("registry.opentofu.org/tf-hetzner/hetzner", "hcloud_server", 0, snapshotState),
 			"Unsupported Move Source", "source is a hcloud_server of provider"},
 		{"another provider's snapshot", snapshotMove("registry.terraform.io/example/hcloud", "hcloud_snapshot", 0, snapshotState),
 			"Unsupported Move Source", "hetzner_image takes over the state of hcloud_snapshot resources (schema version 0)"},
