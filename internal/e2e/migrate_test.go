@@ -298,9 +298,9 @@ func checkSourceAddresses(oneAtATime bool) func(t *testing.T, w *workspace, logP
 		for _, addr := range seen {
 			counts[addr]++
 		}
-		official, target := "registry.terraform.io/hetznercloud/hcloud", "registry.terraform.io/tf-hetzner/hetzner"
+		official := "registry.terraform.io/hetznercloud/hcloud"
 		if strings.Contains(filepath.Base(w.cli), "tofu") {
-			official, target = "registry.opentofu.org/hetznercloud/hcloud", "registry.opentofu.org/tf-hetzner/hetzner"
+			official, target := "registry.opentofu.org/hetznercloud/hcloud", "registry.opentofu.org/tf-hetzner/hetzner"
 			if oneAtATime {
 				if want := map[string]int{official: 2, target: 1}; !maps.Equal(counts, want) {
 					t.Errorf("the source provider addresses were %v, want %v", counts, want)
@@ -322,7 +322,7 @@ func checkSourceAddresses(oneAtATime bool) func(t *testing.T, w *workspace, logP
 // movesLogged returns the source provider address of every move in the provider's log.
 func movesLogged(t *testing.T, logPath string) []string {
 	t.Helper()
-	f, err := os.Open(logPath) //nolint:gosec // G304: the test's own log file
+	f, err := os.Open(logPath)
 	if err != nil {
 		t.Fatalf("the plan wrote no log: %v", err)
 	}
