@@ -6,8 +6,11 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
@@ -19,22 +22,50 @@ const examplesDir = "../../examples"
 type exampleRun struct {
 	dir  string   // under examples/
 	vars []string // -var arguments of every command
+	// setup prepares the emulator's project for the example (nil: the seeded project).
+	setup func(t *testing.T, emu *emulator.Emulator)
+	// unprotect: before destroy, the run sets every delete_protection = true to false and
+	// applies, as the error about a protected image tells users to.
+	unprotect bool
 }
 
-// exampleRuns are the examples that pair data sources of the official hcloud provider with
-// hetzner_image: each is applied as it is written, planned (the plan must be empty) and
-// destroyed on the emulator, with the variables given.
+// exampleRuns are the examples that pair the official hcloud provider with this one: each is
+// applied as it is written, planned (the plan must be empty) and destroyed on the emulator,
+// with the variables given.
 var exampleRuns = []exampleRun{
 	// The demo's web snapshot is protected by default; the run lifts it to destroy.
 	{dir: "demo", vars: []string{"-var", "protect_web=false"}},
 	{dir: "guides/snapshot-rotation", vars: []string{"-var", "server_name=db-1", "-var", "rotation=20000", "-var", "keep=2"}},
+	// Both create a server named web-1: the project starts without the seeded one.
+	{dir: "provider/with-hcloud", setup: withoutSeededWeb, unprotect: true},
+	{dir: "guides/restore-from-snapshot", setup: func(t *testing.T, emu *emulator.Emulator) {
+		withoutSeededWeb(t, emu)
+		// The snapshot to restore: what hetzner_image.web_baseline of with-hcloud leaves.
+		emu.AddImage(emulator.Image{
+			Description: "web-1 baseline", DiskSize: 40, OSFlavor: "ubuntu",
+			CreatedFrom: &emulator.CreatedFrom{ID: emulator.SeedServerNoBackups, Name: "web-1"},
+			Labels:      map[string]string{"env": "prod", "role": "web"},
+		})
+	}},
 }
 
+func withoutSeededWeb(t *testing.T, emu *emulator.Emulator) {
+	if !emu.RemoveServer(emulator.SeedServerNoBackups) {
+		t.Fatal("the seeded web-1 is missing")
+	}
+}
+
+// TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy runs every example of exampleRuns:
+// what it manages exists in the emulator after apply (available images, running servers), the
+// plan after apply is empty, and destroy leaves the project's images and servers as they were.
 func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 	for _, ex := range exampleRuns {
 		t.Run(ex.dir, func(t *testing.T) {
 			t.Parallel()
 			emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 200 * time.Millisecond})
+			if ex.setup != nil {
+				ex.setup(t, emu)
+			}
 			w := newWorkspace(t, endpoint, emulatortest.Token, withPeer())
 			for name, content := range exampleFiles(t, ex.dir) {
 				w.writeFile(name, content)
@@ -45,11 +76,13 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 					t.Fatalf("%v: %v\n%s", args, err, out)
 				}
 			}
+			imagesBefore, serversBefore := imageIDs(emu.ImagesOfType("snapshot", "backup")), serverIDs(emu.Servers())
 			run("apply", "-auto-approve")
 			run("plan", "-detailed-exitcode")
 			images := w.managedImages()
-			if len(images) == 0 {
-				t.Fatal("the example manages no hetzner_image")
+			servers := w.resources(tfjson.ManagedResourceMode, "hcloud_server")
+			if len(images)+len(servers) == 0 {
+				t.Fatal("the example manages neither a hetzner_image nor an hcloud_server")
 			}
 			for addr, img := range images {
 				id, _ := strconv.ParseInt(img.ID, 10, 64)
@@ -58,15 +91,50 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 					t.Errorf("%s: image %s is not an available image of the emulator (%+v)", addr, img.ID, got)
 				}
 			}
-			if got := len(emu.ImagesOfType("snapshot", "backup")); got != len(images) {
-				t.Errorf("the emulator holds %d snapshots and backups, the state %d images", got, len(images))
+			for addr, r := range servers {
+				id, _ := r.AttributeValues["id"].(string)
+				i := slices.IndexFunc(emu.Servers(), func(s emulator.Server) bool { return strconv.FormatInt(s.ID, 10) == id })
+				if i < 0 || emu.Servers()[i].Status != emulator.ServerStatusRunning {
+					t.Errorf("%s: server %q is not a running server of the emulator", addr, id)
+				}
+			}
+			if got := len(imageIDs(emu.ImagesOfType("snapshot", "backup"))) - len(imagesBefore); got != len(images) {
+				t.Errorf("the emulator holds %d new snapshots and backups, the state %d images", got, len(images))
+			}
+			if got := len(emu.Servers()) - len(serversBefore); got != len(servers) {
+				t.Errorf("the emulator holds %d new servers, the state %d", got, len(servers))
+			}
+			if ex.unprotect {
+				for name, content := range exampleFiles(t, ex.dir) {
+					w.writeFile(name, strings.ReplaceAll(content, "delete_protection = true", "delete_protection = false"))
+				}
+				run("apply", "-auto-approve")
 			}
 			run("destroy", "-auto-approve")
-			if left := emu.ImagesOfType("snapshot", "backup"); len(left) != 0 {
-				t.Errorf("destroy left %d images in the emulator", len(left))
+			if left := imageIDs(emu.ImagesOfType("snapshot", "backup")); !slices.Equal(left, imagesBefore) {
+				t.Errorf("after destroy the emulator holds the images %v, before apply %v", left, imagesBefore)
+			}
+			if left := serverIDs(emu.Servers()); !slices.Equal(left, serversBefore) {
+				t.Errorf("after destroy the emulator holds the servers %v, before apply %v", left, serversBefore)
 			}
 		})
 	}
+}
+
+func imageIDs(images []emulator.Image) []int64 {
+	ids := []int64{}
+	for _, img := range images {
+		ids = append(ids, img.ID)
+	}
+	return ids
+}
+
+func serverIDs(servers []emulator.Server) []int64 {
+	ids := []int64{}
+	for _, s := range servers {
+		ids = append(ids, s.ID)
+	}
+	return ids
 }
 
 // exampleFiles reads the .tf files of one example directory.
@@ -87,12 +155,12 @@ func exampleFiles(t testing.TB, dir string) map[string]string {
 	return files
 }
 
-// hcloudDataSource finds a data source of the official provider outside comments.
-var hcloudDataSource = regexp.MustCompile(`(?m)^[^#\n]*data\s+"hcloud_`)
+// hcloudBlock finds a data source or resource of the official provider outside comments.
+var hcloudBlock = regexp.MustCompile(`(?m)^[^#\n]*(data|resource)\s+"hcloud_`)
 
-// TestExamples_everyPairingWithHcloudDataSourcesIsRun keeps exampleRuns complete: an example
-// that uses a data source of the official provider is run for real, not only validated.
-func TestExamples_everyPairingWithHcloudDataSourcesIsRun(t *testing.T) {
+// TestExamples_everyPairingWithHcloudIsRun keeps exampleRuns complete: an example that uses a
+// data source or resource of the official provider is run for real, not only validated.
+func TestExamples_everyPairingWithHcloudIsRun(t *testing.T) {
 	var found []string
 	err := filepath.WalkDir(examplesDir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(path) != ".tf" {
@@ -103,7 +171,7 @@ func TestExamples_everyPairingWithHcloudDataSourcesIsRun(t *testing.T) {
 			return err
 		}
 		dir, _ := filepath.Rel(examplesDir, filepath.Dir(path))
-		if hcloudDataSource.Match(raw) && !slices.Contains(found, dir) {
+		if hcloudBlock.Match(raw) && !slices.Contains(found, dir) {
 			found = append(found, dir)
 		}
 		return nil
@@ -112,11 +180,11 @@ func TestExamples_everyPairingWithHcloudDataSourcesIsRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(found) == 0 {
-		t.Fatal("no example uses a data source of the hcloud provider; the demo should")
+		t.Fatal("no example uses the hcloud provider; the demo should")
 	}
 	for _, dir := range found {
 		if !slices.ContainsFunc(exampleRuns, func(r exampleRun) bool { return r.dir == dir }) {
-			t.Errorf("examples/%s uses an hcloud data source: add it to exampleRuns", dir)
+			t.Errorf("examples/%s uses the hcloud provider: add it to exampleRuns", dir)
 		}
 	}
 }

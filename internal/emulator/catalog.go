@@ -108,6 +108,8 @@ var catalogServerTypes = []serverTypeSpec{
 	{id: 104, name: "cx22", arch: "x86", cores: 2, memory: 4, disk: 40},
 	{id: 105, name: "cx32", arch: "x86", cores: 4, memory: 8, disk: 80},
 	{id: 106, name: "cx42", arch: "x86", cores: 8, memory: 16, disk: 160},
+	{id: 114, name: "cx23", arch: "x86", cores: 2, memory: 4, disk: 40},
+	{id: 115, name: "cx33", arch: "x86", cores: 4, memory: 8, disk: 80},
 	{id: 45, name: "cax11", arch: "arm", cores: 2, memory: 4, disk: 40},
 	{id: 93, name: "cax21", arch: "arm", cores: 4, memory: 8, disk: 80},
 }
@@ -153,7 +155,15 @@ func datacenterOf(loc Location) Datacenter {
 }
 
 func serverTypeByName(name string) (ServerType, bool) {
-	i := slices.IndexFunc(catalogServerTypes, func(st serverTypeSpec) bool { return st.name == name })
+	return serverTypeWhere(func(st serverTypeSpec) bool { return st.name == name })
+}
+
+func serverTypeByID(id int64) (ServerType, bool) {
+	return serverTypeWhere(func(st serverTypeSpec) bool { return st.id == id })
+}
+
+func serverTypeWhere(match func(serverTypeSpec) bool) (ServerType, bool) {
+	i := slices.IndexFunc(catalogServerTypes, match)
 	if i < 0 {
 		return ServerType{}, false
 	}

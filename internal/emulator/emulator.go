@@ -176,7 +176,7 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/images/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForImage}),
 		def("/v1/images/{id}/actions/change_protection", map[string]handler{http.MethodPost: e.changeProtection}),
 		def("/v1/images/{id}/actions/{action_id}", map[string]handler{http.MethodGet: e.getActionForImage}),
-		def("/v1/servers", map[string]handler{http.MethodGet: e.listServers}),
+		def("/v1/servers", map[string]handler{http.MethodGet: e.listServers, http.MethodPost: e.createServer}),
 		def("/v1/servers/{id}", map[string]handler{http.MethodGet: e.getServer, http.MethodDelete: e.deleteServer}),
 		def("/v1/servers/{id}/actions", map[string]handler{http.MethodGet: e.listActionsForServer}),
 		def("/v1/servers/{id}/actions/create_image", map[string]handler{http.MethodPost: e.createImage}),
@@ -185,6 +185,8 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/servers/{id}/actions/poweron", map[string]handler{http.MethodPost: e.poweronServer}),
 		def("/v1/servers/{id}/actions/enable_backup", map[string]handler{http.MethodPost: e.enableBackup}),
 		def("/v1/servers/{id}/actions/disable_backup", map[string]handler{http.MethodPost: e.disableBackup}),
+		def("/v1/server_types", map[string]handler{http.MethodGet: e.listServerTypes}),
+		def("/v1/server_types/{id}", map[string]handler{http.MethodGet: e.getServerType}),
 		def("/v1/actions", map[string]handler{http.MethodGet: e.listActions}),
 		def("/v1/actions/{id}", map[string]handler{http.MethodGet: e.getAction}),
 	}

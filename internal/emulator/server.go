@@ -43,13 +43,17 @@ type Server struct {
 	Created           time.Time         `json:"created"`
 	DeleteProtection  bool              `json:"delete_protection"`
 	RebuildProtection bool              `json:"rebuild_protection"`
+	// IPv4Disabled and IPv6Disabled: created with public_net.enable_ipv4 or enable_ipv6 false,
+	// the server has no such address (null in public_net).
+	IPv4Disabled bool `json:"ipv4_disabled,omitempty"`
+	IPv6Disabled bool `json:"ipv6_disabled,omitempty"`
 }
 
 // serverStatuses are every status the API knows, for the status filter of GET /servers: the
 // four the power actions use and those the emulator never sets.
 var serverStatuses = []string{
 	ServerStatusRunning, ServerStatusOff, ServerStatusStarting, ServerStatusStopping,
-	"initializing", "deleting", "migrating", "rebuilding", "unknown",
+	ServerStatusInitializing, "deleting", "migrating", "rebuilding", "unknown",
 }
 
 func (s *Server) clone() Server {
@@ -139,6 +143,12 @@ func (e *Emulator) view(s *Server, now time.Time) serverView {
 		Volumes:         []int64{},
 		LoadBalancers:   []int64{},
 		PrimaryDiskSize: int(s.DiskSize),
+	}
+	if s.IPv4Disabled {
+		v.PublicNet.IPv4 = nil
+	}
+	if s.IPv6Disabled {
+		v.PublicNet.IPv6 = nil
 	}
 	if s.BackupsEnabled && s.BackupWindow != "" {
 		window := s.BackupWindow

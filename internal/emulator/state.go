@@ -150,6 +150,20 @@ func (e *Emulator) RemoveImage(id int64) bool {
 	return ok
 }
 
+// RemoveServer deletes a server as an operator outside Terraform would, whatever runs on it;
+// its backups go with it, as with DELETE /servers/{id}. It reports whether the server existed.
+func (e *Emulator) RemoveServer(id int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.servers[id]
+	if ok {
+		e.disableBackups(s)
+		delete(e.servers, id)
+		delete(e.transitions, id)
+	}
+	return ok
+}
+
 // Servers returns copies of every server, sorted by id, as of the clock.
 func (e *Emulator) Servers() []Server {
 	e.mu.Lock()

@@ -37,6 +37,8 @@ var Paths = []string{
 	"/servers/{id}/actions/poweroff",
 	"/servers/{id}/actions/poweron",
 	"/servers/{id}/actions/shutdown",
+	"/server_types",
+	"/server_types/{id}",
 }
 
 // Source describes where the input document came from. It is recorded in the
