@@ -27,6 +27,8 @@ type exampleRun struct {
 	// unprotect: before destroy, the run sets every delete_protection = true to false and
 	// applies, as the error about a protected image tells users to.
 	unprotect bool
+	// keepsImages: the example's images have skip_destroy, so destroy leaves them.
+	keepsImages bool
 }
 
 // exampleRuns are the examples that pair the official hcloud provider with this one: each is
@@ -36,8 +38,9 @@ var exampleRuns = []exampleRun{
 	// The demo's web snapshot is protected by default; the run lifts it to destroy.
 	{dir: "demo", vars: []string{"-var", "protect_web=false"}},
 	{dir: "guides/snapshot-rotation", vars: []string{"-var", "server_name=db-1", "-var", "rotation=20000", "-var", "keep=2"}},
-	// Both create a server named web-1: the project starts without the seeded one.
+	// These create a server named web-1: the project starts without the seeded one.
 	{dir: "provider/with-hcloud", setup: withoutSeededWeb, unprotect: true},
+	{dir: "guides/snapshot-before-upgrade", setup: withoutSeededWeb, keepsImages: true},
 	{dir: "guides/restore-from-snapshot", setup: func(t *testing.T, emu *emulator.Emulator) {
 		withoutSeededWeb(t, emu)
 		// The snapshot to restore: what hetzner_image.web_baseline of with-hcloud leaves.
@@ -57,7 +60,8 @@ func withoutSeededWeb(t *testing.T, emu *emulator.Emulator) {
 
 // TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy runs every example of exampleRuns:
 // what it manages exists in the emulator after apply (available images, running servers), the
-// plan after apply is empty, and destroy leaves the project's images and servers as they were.
+// plan after apply is empty, and destroy leaves the project's images and servers as they were
+// (but for images with skip_destroy).
 func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 	for _, ex := range exampleRuns {
 		t.Run(ex.dir, func(t *testing.T) {
@@ -110,9 +114,17 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 				}
 				run("apply", "-auto-approve")
 			}
+			wantImages := imagesBefore
+			if ex.keepsImages {
+				for _, img := range images {
+					id, _ := strconv.ParseInt(img.ID, 10, 64)
+					wantImages = append(wantImages, id)
+				}
+				slices.Sort(wantImages)
+			}
 			run("destroy", "-auto-approve")
-			if left := imageIDs(emu.ImagesOfType("snapshot", "backup")); !slices.Equal(left, imagesBefore) {
-				t.Errorf("after destroy the emulator holds the images %v, before apply %v", left, imagesBefore)
+			if left := imageIDs(emu.ImagesOfType("snapshot", "backup")); !slices.Equal(left, wantImages) {
+				t.Errorf("after destroy the emulator holds the images %v, want %v", left, wantImages)
 			}
 			if left := serverIDs(emu.Servers()); !slices.Equal(left, serversBefore) {
 				t.Errorf("after destroy the emulator holds the servers %v, before apply %v", left, serversBefore)
