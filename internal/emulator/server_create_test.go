@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/spec"
 )
 
 type createServerResult struct {
@@ -188,12 +186,7 @@ func TestServerTypes_listByNameAndGet(t *testing.T) {
 }
 
 func TestResponsesMatchOpenAPI_createServer(t *testing.T) {
-	v, err := spec.Load()
-	if err != nil {
-		t.Fatalf("load spec: %v", err)
-	}
-	rec := v.Recorder()
-	h := newHarness(t, Options{ActionDuration: time.Second, OnResponse: rec.Observe})
+	h, rec := newValidatedHarness(t, Options{ActionDuration: time.Second})
 	c := h.createServer(`{"name":"app-1","server_type":"cx23","image":"ubuntu-24.04","public_net":{"enable_ipv6":false}}`)
 	steps := []struct{ method, path, body string }{
 		{"POST", "/v1/servers", `{"name":"app-2","server_type":"cx22","image":1001,"start_after_create":false}`},
@@ -208,12 +201,7 @@ func TestResponsesMatchOpenAPI_createServer(t *testing.T) {
 	for _, s := range steps {
 		h.do(s.method, s.path, s.body)
 	}
-	if want := len(steps) + 1; rec.Checked() != want {
-		t.Errorf("validator saw %d responses, want %d", rec.Checked(), want)
-	}
-	for _, err := range rec.Violations() {
-		t.Error(err)
-	}
+	wantValid(t, rec, len(steps)+1)
 	var raw map[string]json.RawMessage
 	h.do("POST", "/v1/servers", `{"name":"app-3","server_type":"cx22","image":1001}`).decode(t, &raw)
 	for _, key := range []string{"server", "action", "next_actions", "root_password"} {

@@ -80,12 +80,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 // TestResponsesMatchOpenAPI_serverRoutesAndFaultsAfter covers the backup and server routes
 // and the JSON answers of faults staged after processing.
 func TestResponsesMatchOpenAPI_serverRoutesAndFaultsAfter(t *testing.T) {
-	v, err := spec.Load()
-	if err != nil {
-		t.Fatalf("load spec: %v", err)
-	}
-	rec := v.Recorder()
-	h := newHarness(t, Options{ActionDuration: time.Second, OnResponse: rec.Observe})
+	h, rec := newValidatedHarness(t, Options{ActionDuration: time.Second})
 	h.emu.BusyServer(103, "rebuild_server", time.Hour)
 	h.emu.RunDailyBackup(SeedServerBackups)
 	steps := []struct{ method, path, body string }{
@@ -110,7 +105,25 @@ func TestResponsesMatchOpenAPI_serverRoutesAndFaultsAfter(t *testing.T) {
 	h.emu.FailNext(Fault{Status: 429, RetryAfter: 3})
 	h.do("GET", "/v1/images", "")
 
-	if want := len(steps) + 3; rec.Checked() != want {
+	wantValid(t, rec, len(steps)+3)
+}
+
+// newValidatedHarness is a harness whose every response the OpenAPI validator sees.
+func newValidatedHarness(t *testing.T, opts Options) (*harness, *spec.Recorder) {
+	t.Helper()
+	v, err := spec.Load()
+	if err != nil {
+		t.Fatalf("load spec: %v", err)
+	}
+	rec := v.Recorder()
+	opts.OnResponse = rec.Observe
+	return newHarness(t, opts), rec
+}
+
+// wantValid fails unless the validator saw exactly want responses, none violating the spec.
+func wantValid(t *testing.T, rec *spec.Recorder, want int) {
+	t.Helper()
+	if rec.Checked() != want {
 		t.Errorf("validator saw %d responses, want %d", rec.Checked(), want)
 	}
 	for _, err := range rec.Violations() {
