@@ -2,6 +2,7 @@ package hcloud
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -33,15 +34,23 @@ var CreateImageRequest = (*Client).createImageRequest
 
 // FakeClock makes the client's domain waits (busy, lost answers, images being written) run on
 // a clock that moves only when they sleep, and returns the waits they asked for. A wait that
-// would pass ctx's deadline on that clock ends with context.DeadlineExceeded instead.
+// would pass ctx's deadline on that clock ends with context.DeadlineExceeded instead. The clock
+// may be read from other goroutines (an emulator sharing it, see Now).
 func FakeClock(c *Client) *[]time.Duration {
 	var slept []time.Duration
+	var mu sync.Mutex
 	now := time.Now()
-	c.now = func() time.Time { return now }
+	c.now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
 	c.sleep = func(ctx context.Context, d time.Duration) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
 			return context.DeadlineExceeded
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,9 +28,10 @@ type sharedClock struct {
 func newSharedClock(t *testing.T, opts emulator.Options) *sharedClock {
 	t.Helper()
 	sc := &sharedClock{}
-	var now func() time.Time
-	opts.Clock = func() time.Time { return now() }
-	now = time.Now
+	var now atomic.Pointer[func() time.Time]
+	wall := time.Now
+	now.Store(&wall)
+	opts.Clock = func() time.Time { return (*now.Load())() }
 	emu, endpoint := emulatortest.Start(t, opts)
 	sc.emu = emu
 	sc.c = hcloud.New(hcloud.Options{
@@ -42,7 +44,8 @@ func newSharedClock(t *testing.T, opts emulator.Options) *sharedClock {
 		},
 	})
 	hcloud.FakeClock(sc.c)
-	now = hcloud.Now(sc.c)
+	fake := hcloud.Now(sc.c)
+	now.Store(&fake)
 	return sc
 }
 
