@@ -81,6 +81,15 @@ func (s Setup) useRealAPI() string {
 	return ""
 }
 
+// baseURLHint reminds that a non-default endpoint must be an API's base URL: a web server at a
+// mistyped one answers with pages too.
+func (s Setup) baseURLHint() string {
+	if !s.nonDefault() {
+		return ""
+	}
+	return " If the endpoint is a server of your own, check that it is the API's base URL, ending in /v1."
+}
+
 func (s Setup) host() string {
 	if u, err := url.Parse(s.Endpoint); err == nil && u.Host != "" {
 		return u.Hostname()
@@ -130,7 +139,7 @@ func environment(doing string, err error) (summary, detail string, ok bool) {
 			retried(statusErr.Attempts, statusErr.Elapsed),
 			"If the network needs a login, open any web page in a browser and complete it. Otherwise check the "+
 				"proxy settings (HTTPS_PROXY, NO_PROXY) and ask whoever runs the proxy or firewall to let "+
-				s.host()+" through."+s.useRealAPI()), true
+				s.host()+" through."+s.baseURLHint()+s.useRealAPI()), true
 	case errors.As(err, &transportErr):
 		return transport(s, doing, transportErr)
 	}

@@ -194,7 +194,8 @@ var envCauses = []envCause{
 			`terms of use …", from <endpoint> (a non-default endpoint, from the HCLOUD_ENDPOINT environment variable). It came from a proxy, a firewall or a captive portal (the login page of a hotel, train or airport ` +
 			`network), not from the Hetzner Cloud API; nothing was changed. If the network needs a login, open any web page ` +
 			`in a browser and complete it. Otherwise check the proxy settings (HTTPS_PROXY, NO_PROXY) and ask whoever runs ` +
-			`the proxy or firewall to let 127.0.0.1 through. To use the real Hetzner Cloud API, unset HCLOUD_ENDPOINT.`,
+			`the proxy or firewall to let 127.0.0.1 through. If the endpoint is a server of your own, check that it is ` +
+			`the API's base URL, ending in /v1. To use the real Hetzner Cloud API, unset HCLOUD_ENDPOINT.`,
 	},
 	{
 		name: "API unavailable for a read", config: lookup, phase: "plan", attempts: 6, retries: 5,
