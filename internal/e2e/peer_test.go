@@ -72,6 +72,20 @@ var peerCases = []struct {
 		},
 	},
 	{
+		name: "hcloud_server: create, rename and relabel with backups, protect, import, destroy",
+		steps: []peerStep{
+			{name: "create", hcl: serverHCL("app-1", `{ env = "test" }`, false, false), check: managedServerMatches},
+			{name: "rename, relabel, backups on", hcl: serverHCL("app-2", `{ env = "prod", tier = "web" }`, true, false), check: managedServerMatches},
+			{name: "protect", hcl: serverHCL("app-2", `{ env = "prod", tier = "web" }`, true, true), check: managedServerMatches},
+			{name: "import", hcl: serverHCL("app-2", `{ env = "prod", tier = "web" }`, true, true), cmds: [][]string{
+				{"state", "rm", "hcloud_server.s"},
+				{"import", "hcloud_server.s", "{server}"},
+			}, check: managedServerMatches},
+			{name: "unprotect", hcl: serverHCL("app-2", `{ env = "prod", tier = "web" }`, true, false), check: managedServerMatches},
+			{name: "destroy", hcl: serverHCL("app-2", `{ env = "prod", tier = "web" }`, true, false), cmds: [][]string{{"destroy", "-auto-approve"}}, destroy: true, check: noServerLeft},
+		},
+	},
+	{
 		name: "data hcloud_server by id",
 		steps: []peerStep{{
 			hcl:   `data "hcloud_server" "s" { id = 102 }`,
@@ -207,10 +221,14 @@ func TestAccPeer(t *testing.T) {
 	}
 }
 
-// expand replaces {snapshot} with the id of the one snapshot the emulator holds.
+// expand replaces {snapshot} with the id of the one snapshot the emulator holds, and {server}
+// with the id of the one server the test created.
 func (p *peerRun) expand(args []string) []string {
 	out := slices.Clone(args)
 	for i, a := range out {
+		if a == "{server}" {
+			out[i] = strconv.FormatInt(p.createdServer(p.w.t).ID, 10)
+		}
 		if a == "{snapshot}" {
 			snaps := p.emu.ImagesOfType("snapshot")
 			if len(snaps) != 1 {

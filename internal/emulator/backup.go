@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"cmp"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -166,11 +167,15 @@ func (e *Emulator) disableBackups(s *Server) {
 }
 
 // deleteServer is DELETE /servers/{id}. The server's backups go with it; its snapshots stay
-// and keep naming it in created_from. A running action does not stop the deletion [assumed].
+// and keep naming it in created_from. A running action does not stop the deletion [assumed];
+// delete protection does: 423 protected, as for images.
 func (e *Emulator) deleteServer(rq *request) reply {
 	s, err := e.lookupServer(rq.params["id"])
 	if err != nil {
 		return errorReply(err)
+	}
+	if s.DeleteProtection {
+		return errorReply(&apiError{status: http.StatusLocked, code: "protected", message: fmt.Sprintf("server %d is protected against deletion", s.ID)})
 	}
 	e.disableBackups(s)
 	delete(e.servers, s.ID)

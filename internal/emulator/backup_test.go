@@ -141,6 +141,9 @@ func TestDeleteServer_takesItsBackupsNotItsSnapshots(t *testing.T) {
 	h := withListFixtures(t, Options{ActionDuration: time.Second})
 	snapshot := h.createImage(102, `{}`)
 	h.clock.Advance(time.Second)
+	// db-1 is protected: lifted first.
+	h.do("DELETE", "/v1/servers/102", "").wantError(t, http.StatusLocked, "protected")
+	h.do("POST", "/v1/servers/102/actions/change_protection", `{"delete":false}`).wantStatus(t, http.StatusCreated)
 	res := h.do("DELETE", "/v1/servers/102", "")
 	res.wantStatus(t, http.StatusOK)
 	var a actionResponse

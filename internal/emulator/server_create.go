@@ -48,14 +48,8 @@ func (e *Emulator) createServer(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	for _, s := range e.servers {
-		if s.Name == in.name {
-			return errorReply(&apiError{
-				status: http.StatusConflict, code: "uniqueness_error",
-				message: "server name is already used",
-				details: map[string]any{"fields": []map[string]string{{"name": "name"}}},
-			})
-		}
+	if err := e.checkServerName(in.name, 0); err != nil {
+		return errorReply(err)
 	}
 
 	srv := &Server{
@@ -112,7 +106,7 @@ func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) 
 	case name == nil:
 		return in, invalidInput("name", "is required")
 	case !hostname.MatchString(*name):
-		return in, invalidInput("name", "must be a valid hostname (RFC 1123): letters, digits, periods and dashes")
+		return in, e.checkServerName(*name, 0)
 	}
 	in.name = *name
 

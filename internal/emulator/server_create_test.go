@@ -197,6 +197,10 @@ func TestResponsesMatchOpenAPI_createServer(t *testing.T) {
 		{"GET", "/v1/server_types?page=2&per_page=2", ""},
 		{"GET", "/v1/server_types/114", ""},
 		{"GET", "/v1/server_types/9999", ""},
+		{"PUT", "/v1/servers/" + itoa(c.Server.ID), `{"name":"app-9","labels":{"a":"b"}}`},
+		{"PUT", "/v1/servers/" + itoa(c.Server.ID), `{"name":"db-1"}`},
+		{"POST", "/v1/servers/101/actions/change_protection", `{"delete":true,"rebuild":false}`},
+		{"DELETE", "/v1/servers/101", ""},
 	}
 	for _, s := range steps {
 		h.do(s.method, s.path, s.body)

@@ -31,6 +31,7 @@ var Paths = []string{
 	"/servers",
 	"/servers/{id}",
 	"/servers/{id}/actions",
+	"/servers/{id}/actions/change_protection",
 	"/servers/{id}/actions/create_image",
 	"/servers/{id}/actions/disable_backup",
 	"/servers/{id}/actions/enable_backup",
