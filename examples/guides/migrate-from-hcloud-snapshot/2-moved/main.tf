@@ -1,5 +1,5 @@
 # After: the same snapshots managed as hetzner_image, taken over with moved blocks
-# (Terraform 1.8 or later). Nothing is created, copied or deleted.
+# (Terraform 1.8 or later, or OpenTofu). Nothing is created, copied or deleted.
 terraform {
   required_providers {
     hcloud  = { source = "hetznercloud/hcloud" }

@@ -1,6 +1,6 @@
-# After, for CLIs without moves across resource types (Terraform 1.7 and OpenTofu 1.7 have
-# removed and import blocks): forget the hcloud_snapshot resources without destroying them,
-# and import the same images as hetzner_image. Nothing is created, copied or deleted.
+# After, for Terraform 1.7, which has no moves across resource types but removed blocks and
+# import blocks with for_each: forget the hcloud_snapshot resources without destroying them, and
+# import the same images as hetzner_image. Nothing is created, copied or deleted.
 terraform {
   required_providers {
     hcloud  = { source = "hetznercloud/hcloud" }
