@@ -99,6 +99,18 @@ func TestAPIError_environmentFailuresNameTheirCauseAndFix(t *testing.T) {
 			want:    []string{"signed by an authority this machine does not trust", "add its CA certificate to the system's trust store"},
 		},
 		{
+			name: "certificate for other names", setup: defaults,
+			err:     &hcloud.TransportError{Attempts: 1, Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "api.hetzner.cloud"}},
+			summary: "API Certificate Not Trusted",
+			want:    []string{"it was issued for other host names"},
+		},
+		{
+			name: "expired certificate", setup: defaults,
+			err:     &hcloud.TransportError{Attempts: 1, Err: x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired}},
+			summary: "API Certificate Not Trusted",
+			want:    []string{"it has expired or is not valid yet", "the system clock"},
+		},
+		{
 			name: "captive portal", setup: defaults,
 			err: &hcloud.StatusError{StatusCode: 200, ContentType: "text/html", Method: "GET", Attempts: 1,
 				Body: "<html><head><style>p{}</style><title>Hotel &amp; Spa</title></head><body><p>Please sign in to continue</p></body></html>"},
