@@ -164,7 +164,7 @@ func (c *Client) retryBusy(ctx context.Context, op func() error, again func(erro
 	return c.poll(ctx, func() (bool, error) {
 		err := op()
 		if err != nil && again(err) {
-			c.log(ctx, "the API is busy with the image or its server; trying again", map[string]any{"error": err.Error()})
+			c.log(ctx, "the API is busy with the image or its server; trying again", map[string]any{"level": "info", "error": err.Error()})
 			return false, err
 		}
 		return true, err

@@ -27,11 +27,18 @@ func newPollingClient(t *testing.T, opts emulator.Options, poll time.Duration) (
 	return c, emu
 }
 
-// clientLog counts what a client logged, by message.
+// clientLog counts what a client logged, by message, and keeps the level each message had.
 type clientLog struct {
 	mu      sync.Mutex
 	counts  map[string]int
-	changed chan struct{} // capacity 1: counts changed
+	levels  map[string]any // the "level" field, nil for debug
+	changed chan struct{}  // capacity 1: counts changed
+}
+
+func (l *clientLog) level(msg string) any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.levels[msg]
 }
 
 func (l *clientLog) count(msg string) int {
@@ -45,10 +52,11 @@ var logs sync.Map
 
 // newLoggedClient returns a client whose log lines are counted, see logOf.
 func newLoggedClient(opts hcloud.Options) *hcloud.Client {
-	l := &clientLog{counts: map[string]int{}, changed: make(chan struct{}, 1)}
-	opts.Log = func(_ context.Context, msg string, _ map[string]any) {
+	l := &clientLog{counts: map[string]int{}, levels: map[string]any{}, changed: make(chan struct{}, 1)}
+	opts.Log = func(_ context.Context, msg string, fields map[string]any) {
 		l.mu.Lock()
 		l.counts[msg]++
+		l.levels[msg] = fields["level"]
 		l.mu.Unlock()
 		select {
 		case l.changed <- struct{}{}:

@@ -33,8 +33,8 @@ const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 // LogFunc receives one entry per HTTP attempt and one per wait the client decides on (a busy
 // image or server, a lost answer, the request budget, the start and end of polling). It never
 // receives the token or any header. A "level" field of "info" or "warn" marks the few entries
-// a user waiting for an apply wants to see (such as a retry, message LogRetry); the rest are
-// debug detail.
+// a user waiting for an apply wants to see (what holds a busy server or image; a lost create
+// answer, warn; a retry, message LogRetry); the rest are debug detail.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
 
 // LogRetry is the message of the entry logged when a failed attempt is about to be retried, so

@@ -103,7 +103,8 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 					"and looking for the image it may have made failed: %w", errOutcomeUnknown, err)
 			}
 			if found != nil {
-				c.log(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{"image_id": found.ID})
+				c.log(ctx, "the answer to create_image was lost; adopting the image it made", map[string]any{
+					"level": "warn", "image_id": found.ID, "server_id": serverID})
 				img = found
 				return true, nil
 			}
@@ -128,7 +129,8 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 				refusal = answer
 			}
 			// Give the API a moment to list what the request made.
-			c.log(ctx, "the answer to create_image was lost; looking for the image before trying again", map[string]any{"server_id": serverID})
+			c.log(ctx, "the answer to create_image was lost; looking for the image before trying again", map[string]any{
+				"level": "warn", "server_id": serverID})
 			return false, err
 		}
 		return true, err

@@ -23,6 +23,9 @@ func TestDeleteImage_waitsWhileTheImageIsLocked(t *testing.T) {
 	if _, ok := emu.Image(snap.ID); ok {
 		t.Error("the image still exists")
 	}
+	if msg := "the API is busy with the image or its server; trying again"; logOf(c).count(msg) != 3 || logOf(c).level(msg) != "info" {
+		t.Errorf("%q logged %d times at level %v, want 3 at info", msg, logOf(c).count(msg), logOf(c).level(msg))
+	}
 	if n := emu.RequestCount("DELETE", "/v1/images/{id}"); n != 4 {
 		t.Errorf("%d DELETE requests, want 4 (three locked answers, then the delete)", n)
 	}
@@ -76,6 +79,15 @@ func TestCreateImage_lostAnswerAdoptsTheImageItMade(t *testing.T) {
 	}
 	if len(*slept) != 1 {
 		t.Errorf("waited %v, want one poll interval before looking for the image", *slept)
+	}
+	// A user watching the apply is told: the image was adopted, not made twice.
+	for _, msg := range []string{
+		"the answer to create_image was lost; looking for the image before trying again",
+		"the answer to create_image was lost; adopting the image it made",
+	} {
+		if n, level := logOf(c).count(msg), logOf(c).level(msg); n != 1 || level != "warn" {
+			t.Errorf("%q logged %d times at level %v, want once as a warning", msg, n, level)
+		}
 	}
 	if err := c.WaitForImage(context.Background(), img.ID, action, nil); err != nil {
 		t.Errorf("waiting for the adopted image: %v", err)

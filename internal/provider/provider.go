@@ -145,18 +145,20 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 		UserAgent:    "terraform-provider-hetzner/" + p.version,
 		PollInterval: pollInterval,
 		Log: func(ctx context.Context, msg string, fields map[string]any) {
-			ctx = tflog.NewSubsystem(ctx, logSubsystem)
 			// Belt and braces: the client never passes the token, but mask it should a
 			// message ever contain it.
+			ctx = tflog.MaskAllFieldValuesStrings(tflog.MaskMessageStrings(ctx, token), token)
+			ctx = tflog.NewSubsystem(ctx, logSubsystem)
 			ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, token)
 			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, token)
-			// Most lines are one request each (debug); the client marks the few a user
-			// waiting for an apply wants to see, such as what holds a busy server.
+			// The client marks the few entries a user waiting for an apply wants to see (what
+			// holds a busy server, a lost answer adopted, a retry): they go to the provider's
+			// own log at that level; request lines go to the api subsystem at debug.
 			switch fields["level"] {
 			case "warn":
-				tflog.SubsystemWarn(ctx, logSubsystem, msg, fields)
+				tflog.Warn(ctx, msg, fields)
 			case "info":
-				tflog.SubsystemInfo(ctx, logSubsystem, msg, fields)
+				tflog.Info(ctx, msg, fields)
 			default:
 				tflog.SubsystemDebug(ctx, logSubsystem, msg, fields)
 			}
