@@ -7,11 +7,7 @@ import (
 // updateServer is PUT /servers/{id}: "You can update a Server's name and a Server's labels"
 // (update_server). The name follows the rules of create_server; labels replace the old ones.
 func (e *Emulator) updateServer(rq *request) reply {
-	s, err := e.lookupServer(rq.params["id"])
-	if err != nil {
-		return errorReply(err)
-	}
-	body, err := decodeBody(rq.body)
+	s, body, err := e.serverAndBody(rq)
 	if err != nil {
 		return errorReply(err)
 	}
@@ -57,11 +53,7 @@ func (e *Emulator) checkServerName(name string, self int64) *apiError {
 // each optional. Like the images' change_protection, the flags change at once and the
 // action reports it; a server another action holds answers 423 locked [assumed].
 func (e *Emulator) changeServerProtection(rq *request) reply {
-	s, err := e.lookupServer(rq.params["id"])
-	if err != nil {
-		return errorReply(err)
-	}
-	body, err := decodeBody(rq.body)
+	s, body, err := e.serverAndBody(rq)
 	if err != nil {
 		return errorReply(err)
 	}
@@ -84,4 +76,15 @@ func (e *Emulator) changeServerProtection(rq *request) reply {
 	}
 	a := e.startAction(commandChangeProtection, rq.now, e.opts.ActionDuration/10, []ActionResource{{ID: s.ID, Type: "server"}})
 	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+}
+
+// serverAndBody is the server of the path and the request's body: 404 first, then a body
+// that is no JSON object.
+func (e *Emulator) serverAndBody(rq *request) (*Server, jsonBody, *apiError) {
+	s, err := e.lookupServer(rq.params["id"])
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := decodeBody(rq.body)
+	return s, body, err
 }
