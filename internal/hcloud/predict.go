@@ -37,7 +37,11 @@ type endPredictor struct {
 	samples []progressSample // checks since the anchor, oldest first
 	quantum int              // granularity of progress; 0 until it first rises
 	running time.Duration    // the last check that found the action running
-	lo, hi  time.Duration    // the end lies in (lo, hi]; hi == 0: no window
+	// slot is the time of the backoff's schedule that the last check used up. Every check comes
+	// no later than the next time of that schedule and uses it up, so that the checks a window
+	// brings forward never make more checks than the backoff alone.
+	slot   time.Duration
+	lo, hi time.Duration // the end lies in (lo, hi]; hi == 0: no window
 	// The windows of the last two checks that had one, newest first: the window is trusted
 	// only when the newest is narrow and lies mostly inside the one before. An action that
 	// speeds up moves each window earlier, so that two consecutive ones barely touch.
@@ -71,6 +75,7 @@ func newEndPredictor(interval time.Duration) *endPredictor {
 // observe records a check that found the action still running with the given progress.
 func (p *endPredictor) observe(sent, answered time.Duration, progress int) {
 	p.running = max(p.running, sent)
+	p.slot = backoffAfter(p.interval, p.slot)
 	last := p.anchor
 	if n := len(p.samples); n > 0 {
 		last = p.samples[n-1]
@@ -173,7 +178,7 @@ func (p *endPredictor) predicted() time.Duration {
 
 // next returns how long after now (time since the wait began) the action should be checked.
 func (p *endPredictor) next(now time.Duration) time.Duration {
-	backoff := min(backoffCap, max(p.interval, now+p.interval))
+	backoff := max(p.interval/4, backoffAfter(p.interval, p.slot)-now)
 	if p.hi == 0 || now >= p.hi {
 		return backoff
 	}
@@ -182,11 +187,11 @@ func (p *endPredictor) next(now time.Duration) time.Duration {
 		// backoff alone, and an end the window foresaw is noticed as it comes.
 		wait := min(backoff, p.hi-now)
 		if end, ok := p.speedingUpEnd(); ok && end > now {
-			// An interval after it: the extrapolation is rough, and a check just before the
-			// end costs one more.
-			wait = min(wait, end+p.interval-now)
+			// A little after it: the extrapolation is rough (a tenth of the time to it), and a
+			// check just before the end costs one more.
+			wait = min(wait, end+max(p.interval, (end-now)/10)-now)
 		}
-		return max(p.interval, wait)
+		return max(min(p.interval, backoff), wait)
 	}
 	if at, ok := p.probe(now); ok {
 		return at - now
@@ -249,6 +254,18 @@ func (p *endPredictor) speedingUpEnd() (time.Duration, bool) {
 	left := float64(100 - s2.progress)
 	tau := (-v + math.Sqrt(v*v+2*accel*left)) / accel
 	return s2.sent + time.Duration(tau*float64(time.Second)), true
+}
+
+// backoffAfter is the first time of the backoff's schedule after the given time since the start:
+// interval, then each time the time so far plus interval later, at most a minute later. The
+// schedule is fixed from the start, so neither the time answers take nor the checks a window
+// brings forward shift it: checks at 0.5, 1.5, 3.5, 7.5 s … after the start.
+func backoffAfter(interval, after time.Duration) time.Duration {
+	at := interval
+	for at <= after {
+		at += min(backoffCap, at+interval)
+	}
+	return at
 }
 
 func scale(d time.Duration, f float64) time.Duration { return time.Duration(float64(d) * f) }
