@@ -94,6 +94,7 @@ type Client struct {
 	poller  poller
 	owned   owned
 	refresh refresher
+	created createdReads
 }
 
 // Now is the time on the client's clock, the one its waits run on.

@@ -63,3 +63,26 @@ func FakeClock(c *Client) *[]time.Duration {
 
 // Now returns the client's clock, fake or not, so an emulator can share it.
 func Now(c *Client) func() time.Time { return c.now }
+
+// HoldCreatedReads makes the first of concurrent ReadCreatedImage calls wait until n reads have
+// joined its batch, instead of half a poll interval on the clock.
+func HoldCreatedReads(c *Client, n int) {
+	c.sleep = func(ctx context.Context, _ time.Duration) error {
+		for {
+			c.created.mu.Lock()
+			joined := 0
+			if c.created.batch != nil {
+				joined = len(c.created.batch.ids)
+			}
+			c.created.mu.Unlock()
+			if joined >= n {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
+}

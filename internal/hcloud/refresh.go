@@ -64,18 +64,6 @@ func (c *Client) RefreshImage(ctx context.Context, id int64) (*Image, error) {
 	return c.GetImage(ctx, id)
 }
 
-// ReadCreatedImage reads an image whose create action has just ended. An apply of many images
-// sees their actions end together, and then, as in a large refresh, one list answers the reads
-// from the eighth on. An image listed while still "creating" was listed before its action
-// ended: it is fetched again.
-func (c *Client) ReadCreatedImage(ctx context.Context, id int64) (*Image, error) {
-	img, err := c.RefreshImage(ctx, id)
-	if err == nil && img.Status == ImageStatusCreating {
-		return c.GetImage(ctx, id)
-	}
-	return img, err
-}
-
 // remember keeps an image just fetched for the read that comes right after (after an import,
 // for example), so that it is not fetched twice.
 func (r *refresher) remember(img *Image) {
