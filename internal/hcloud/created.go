@@ -60,22 +60,5 @@ func (c *Client) ReadCreatedImage(ctx context.Context, id int64) (*Image, error)
 // listNewestImages lists the project's newest snapshots and backups, a page of 50 for every 50
 // images wanted; on an error it returns what it has.
 func (c *Client) listNewestImages(ctx context.Context, wanted int) map[int64]*Image {
-	out := map[int64]*Image{}
-	opts := ImageListOpts{
-		Types:   []ImageType{ImageTypeSnapshot, ImageTypeBackup},
-		Sort:    []string{"created:desc", "id:desc"},
-		PerPage: maxPerPage,
-	}
-	for page := 1; page > 0 && page <= (wanted+maxPerPage-1)/maxPerPage; {
-		opts.Page = page
-		images, p, err := c.listImages(ctx, opts)
-		if err != nil {
-			return out
-		}
-		for i := range images {
-			out[images[i].ID] = &images[i]
-		}
-		page = p.NextPage
-	}
-	return out
+	return c.listUserImagePages(ctx, []string{"created:desc", "id:desc"}, (wanted+maxPerPage-1)/maxPerPage, false)
 }

@@ -78,13 +78,20 @@ func (r *refresher) remember(img *Image) {
 // listUserImages lists the project's snapshots and backups, or returns what it has when the
 // project has more than listMaxPages pages of them, or on any error: the reads then GET.
 func (c *Client) listUserImages(ctx context.Context) map[int64]*Image {
+	return c.listUserImagePages(ctx, []string{"id:asc"}, listMaxPages, true)
+}
+
+// listUserImagePages lists the project's snapshots and backups in the given order, at most
+// maxPages pages of 50. With whole, a project that has more pages is not listed past the first
+// page. On an error it returns what it has.
+func (c *Client) listUserImagePages(ctx context.Context, sort []string, maxPages int, whole bool) map[int64]*Image {
 	out := map[int64]*Image{}
 	opts := ImageListOpts{
 		Types:   []ImageType{ImageTypeSnapshot, ImageTypeBackup},
-		Sort:    []string{"id:asc"},
+		Sort:    sort,
 		PerPage: maxPerPage,
 	}
-	for page := 1; page > 0 && page <= listMaxPages; {
+	for page := 1; page > 0 && page <= maxPages; {
 		opts.Page = page
 		images, p, err := c.listImages(ctx, opts)
 		if err != nil {
@@ -93,7 +100,7 @@ func (c *Client) listUserImages(ctx context.Context) map[int64]*Image {
 		for i := range images {
 			out[images[i].ID] = &images[i]
 		}
-		if p.LastPage > listMaxPages {
+		if whole && p.LastPage > maxPages {
 			return out
 		}
 		page = p.NextPage
