@@ -45,8 +45,12 @@ How to read it:
 - **when an action is checked**: each answer's progress is read as a window in which the action ends (steady
   rate since the wait began, progress known to its granularity). Once two checks agree on a narrow window, one
   check is timed where progress would cross a whole step (it halves the window before the end) and the next at
-  the window's end. Progress that does not move, or moves unevenly, falls back to a doubling backoff (the time
-  waited plus the poll interval, at most a minute), the same spacing the official provider uses throughout.
+  the window's end. Progress that speeds up is extrapolated from its last three rises. Progress that does not
+  move, or moves unevenly, leaves the checks on a doubling backoff fixed from the start (0.5, 1.5, 3.5, 7.5 s …,
+  at most a minute apart), the spacing the official provider uses throughout; a check that a window brings
+  forward uses up a time of that schedule, so no shape costs more checks than the backoff alone.
+- **creates at once**: the reads of images whose actions end together (within half a poll interval) share one
+  list of the newest snapshots and backups, so twenty creates read their images in one or two requests.
 - **detection delay** is the worst time, seen from the emulator, between an action finishing and the
   provider's poll that reports it.
 - **429 answers**: with only 40 requests of budget left, this provider spends it no faster than it refills
