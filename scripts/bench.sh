@@ -59,7 +59,8 @@ How to read it:
   project's snapshots and backups at 50 a page answers the rest (up to 200 images; larger projects keep GETs).
 - **list of 5000 images** reads every page at 50 per request: exactly ceil(5000/50) = 100.
 - The single creates run at the same time, each on its own emulator (they mostly wait), so that the whole
-  run takes about as long as the longest action; the other scenarios run one after another meanwhile.
+  run takes about as long as the longest action; the other scenarios run one after another meanwhile, the
+  two providers of each at the same time, so that they share the same load.
 NOTES
 } >BENCHMARKS.md
 echo "wrote BENCHMARKS.md and BENCHMARKS.svg"
