@@ -29,6 +29,9 @@ type exampleRun struct {
 	unprotect bool
 	// keepsImages: the example's images have skip_destroy, so destroy leaves them.
 	keepsImages bool
+	// then does what the guide goes on to do after the first apply, with its checks; it
+	// returns the images it leaves in the project besides those in the state.
+	then func(t *testing.T, g guideRun) []int64
 }
 
 // exampleRuns are the examples that pair the official hcloud provider with this one: each is
@@ -40,16 +43,12 @@ var exampleRuns = []exampleRun{
 	{dir: "guides/snapshot-rotation", vars: []string{"-var", "server_name=db-1", "-var", "rotation=20000", "-var", "keep=2"}},
 	// These create a server named web-1: the project starts without the seeded one.
 	{dir: "provider/with-hcloud", setup: withoutSeededWeb, unprotect: true},
-	{dir: "guides/snapshot-before-upgrade", setup: withoutSeededWeb, keepsImages: true},
+	{dir: "guides/snapshot-before-upgrade", setup: withoutSeededWeb, keepsImages: true, then: upgradeKeepsTheSnapshot},
 	{dir: "guides/restore-from-snapshot", setup: func(t *testing.T, emu *emulator.Emulator) {
 		withoutSeededWeb(t, emu)
 		// The snapshot to restore: what hetzner_image.web_baseline of with-hcloud leaves.
-		emu.AddImage(emulator.Image{
-			Description: "web-1 baseline", DiskSize: 40, OSFlavor: "ubuntu",
-			CreatedFrom: &emulator.CreatedFrom{ID: emulator.SeedServerNoBackups, Name: "web-1"},
-			Labels:      map[string]string{"env": "prod", "role": "web"},
-		})
-	}},
+		webSnapshot(emu, "web-1 baseline", 0, emulator.ImageStatusAvailable)
+	}, then: restoreFromTheNewestSnapshot},
 }
 
 func withoutSeededWeb(t *testing.T, emu *emulator.Emulator) {
@@ -74,11 +73,13 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 			for name, content := range exampleFiles(t, ex.dir) {
 				w.writeFile(name, content)
 			}
-			run := func(args ...string) {
+			run := func(args ...string) string {
 				t.Helper()
-				if out, err := w.run(append(args, ex.vars...)...); err != nil {
+				out, err := w.run(append(args, ex.vars...)...)
+				if err != nil {
 					t.Fatalf("%v: %v\n%s", args, err, out)
 				}
+				return out
 			}
 			imagesBefore, serversBefore := imageIDs(emu.ImagesOfType("snapshot", "backup")), serverIDs(emu.Servers())
 			run("apply", "-auto-approve")
@@ -108,20 +109,24 @@ func TestAccExamples_pairedWithHcloudApplyPlanEmptyAndDestroy(t *testing.T) {
 			if got := len(emu.Servers()) - len(serversBefore); got != len(servers) {
 				t.Errorf("the emulator holds %d new servers, the state %d", got, len(servers))
 			}
+			var leftImages []int64
+			if ex.then != nil {
+				leftImages = ex.then(t, guideRun{w: w, emu: emu, run: run})
+			}
 			if ex.unprotect {
 				for name, content := range exampleFiles(t, ex.dir) {
 					w.writeFile(name, strings.ReplaceAll(content, "delete_protection = true", "delete_protection = false"))
 				}
 				run("apply", "-auto-approve")
 			}
-			wantImages := imagesBefore
+			wantImages := append(slices.Clone(imagesBefore), leftImages...)
 			if ex.keepsImages {
-				for _, img := range images {
+				for _, img := range w.managedImages() {
 					id, _ := strconv.ParseInt(img.ID, 10, 64)
 					wantImages = append(wantImages, id)
 				}
-				slices.Sort(wantImages)
 			}
+			slices.Sort(wantImages)
 			run("destroy", "-auto-approve")
 			if left := imageIDs(emu.ImagesOfType("snapshot", "backup")); !slices.Equal(left, wantImages) {
 				t.Errorf("after destroy the emulator holds the images %v, want %v", left, wantImages)
