@@ -1,7 +1,8 @@
-// Package emulator is an in-memory Hetzner Cloud API for images, the server
-// action that creates them, and actions. It serves the wire format of the real
-// API (see /work/shared/hcloud-api/IMAGES-API.md) so that the provider and its
-// client can be tested end to end without an account.
+// Package emulator is an in-memory Hetzner Cloud API for images, the servers
+// they are made of (create, update, power, backups, protection, delete), the
+// server types, and actions. It serves the wire format of the real API (see
+// /work/shared/hcloud-api/IMAGES-API.md) so that the provider, its client and
+// the official provider can be tested end to end without an account.
 //
 // Time is lazy: actions keep their start and deadline, and whatever is due is
 // finalized under the mutex at the start of every request and every Go-level
