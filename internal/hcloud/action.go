@@ -79,7 +79,7 @@ type ActionProgress struct {
 	PredictedEnd time.Time
 }
 
-// WaitForActions waits until each of the given actions has ended. It returns the first
+// waitForActions waits until each of the given actions has ended. It returns the first
 // action's failure as an *ActionError, stops when ctx ends, and calls progress (when not nil)
 // with every state it sees, on the caller's goroutine.
 //
@@ -87,7 +87,7 @@ type ActionProgress struct {
 // calls in one request per tick, so concurrent waits cost about as much as one. Each action is
 // checked when its progress says it may be about to end (see endPredictor), and with a
 // doubling backoff while its progress says nothing.
-func (c *Client) WaitForActions(ctx context.Context, progress func(ActionProgress), actions ...*Action) error {
+func (c *Client) waitForActions(ctx context.Context, progress func(ActionProgress), actions ...*Action) error {
 	report := func(a ActionProgress) {
 		if progress != nil {
 			progress(a)

@@ -34,12 +34,12 @@ const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 // image or server, a lost answer, the request budget, the start and end of polling). It never
 // receives the token or any header. A "level" field of "info" or "warn" marks the few entries
 // a user waiting for an apply wants to see (what holds a busy server or image; a lost create
-// answer, warn; a retry, message LogRetry); the rest are debug detail.
+// answer, warn; a retry, message logRetry); the rest are debug detail.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
 
-// LogRetry is the message of the entry logged when a failed attempt is about to be retried, so
+// logRetry is the message of the entry logged when a failed attempt is about to be retried, so
 // that a logger can show retries more prominently than the routine request lines.
-const LogRetry = "API request failed, trying again"
+const logRetry = "API request failed, trying again"
 
 // Requests that get no answer at all (connection refused or reset, a timeout) are tried at most
 // transportAttempts times, and not again once transportWindow has passed since the first
@@ -372,7 +372,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		} else {
 			fields["status"] = resp.StatusCode
 		}
-		c.log(ctx, LogRetry, fields)
+		c.log(ctx, logRetry, fields)
 	}
 	return retry, err
 }

@@ -163,6 +163,6 @@ func IsNotFound(err error) bool { return IsAPIError(err, CodeNotFound) }
 // no answer arrived.
 func IsOutcomeUnknown(err error) bool { return errors.Is(err, errOutcomeUnknown) }
 
-// IsBusy reports an answer that says to come back later: another action holds the image or its
+// isBusy reports an answer that says to come back later: another action holds the image or its
 // server (locked), or the object changed while the request ran (conflict).
-func IsBusy(err error) bool { return IsAPIError(err, CodeLocked, CodeConflict) }
+func isBusy(err error) bool { return IsAPIError(err, CodeLocked, CodeConflict) }

@@ -86,3 +86,20 @@ func HoldCreatedReads(c *Client, n int) {
 		}
 	}
 }
+
+// logRetry, isBusy and the single steps that CreateImageAndWait strings together, for tests.
+const LogRetry = logRetry
+
+var IsBusy = isBusy
+
+func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
+	return c.createImage(ctx, serverID, opts)
+}
+
+func (c *Client) WaitForImage(ctx context.Context, id int64, action *Action, progress func(ActionProgress)) error {
+	return c.waitForImage(ctx, id, action, progress)
+}
+
+func (c *Client) WaitForActions(ctx context.Context, progress func(ActionProgress), actions ...*Action) error {
+	return c.waitForActions(ctx, progress, actions...)
+}

@@ -224,7 +224,7 @@ func (c *Client) UpdateImage(ctx context.Context, id int64, opts ImageUpdateOpts
 // DeleteImage deletes an image, waiting while it is locked (still being written) or its
 // server is busy.
 func (c *Client) DeleteImage(ctx context.Context, id int64) error {
-	return c.retryBusy(ctx, func() error { return c.do(ctx, http.MethodDelete, imagePath(id), nil, nil, nil) }, IsBusy)
+	return c.retryBusy(ctx, func() error { return c.do(ctx, http.MethodDelete, imagePath(id), nil, nil, nil) }, isBusy)
 }
 
 // SetImageProtection changes delete protection and waits for the API to finish the change.
@@ -237,19 +237,19 @@ func (c *Client) SetImageProtection(ctx context.Context, id int64, deleteProtect
 	body := map[string]bool{"delete": deleteProtected}
 	err := c.retryBusy(ctx, func() error {
 		return c.do(ctx, http.MethodPost, imagePath(id)+"/actions/change_protection", nil, body, &out)
-	}, func(err error) bool { return IsBusy(err) || IsOutcomeUnknown(err) })
+	}, func(err error) bool { return isBusy(err) || IsOutcomeUnknown(err) })
 	if err != nil {
 		return err
 	}
-	return c.WaitForActions(ctx, nil, &out.Action)
+	return c.waitForActions(ctx, nil, &out.Action)
 }
 
-// WaitForImage waits until an image is written: through its create action when that is known,
+// waitForImage waits until an image is written: through its create action when that is known,
 // otherwise (an image adopted after a lost answer) by reading the image until it is no longer
 // being created. progress, when not nil, sees every state of the action.
-func (c *Client) WaitForImage(ctx context.Context, id int64, action *Action, progress func(ActionProgress)) error {
+func (c *Client) waitForImage(ctx context.Context, id int64, action *Action, progress func(ActionProgress)) error {
 	if action != nil && action.ID != 0 {
-		return c.WaitForActions(ctx, progress, action)
+		return c.waitForActions(ctx, progress, action)
 	}
 	err := c.poll(ctx, func() (bool, error) {
 		img, err := c.GetImage(ctx, id)

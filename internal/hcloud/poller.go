@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// poller checks the running actions of every WaitForActions call on one Client together, in one
+// poller checks the running actions of every waitForActions call on one Client together, in one
 // GET /actions?id=… request per tick. Terraform applies resources concurrently and a project's
 // budget is 3600 requests per hour shared by a whole team, so 20 snapshots must not cost 20
 // polling requests per tick.
@@ -28,7 +28,7 @@ type poller struct {
 	wake    chan struct{}      // tells the running loop that the schedule changed
 }
 
-// waiter is one WaitForActions call.
+// waiter is one waitForActions call.
 type waiter struct {
 	since time.Time // the start of the wait, which sets how often its actions are checked
 	// pending maps each action still running to when it must be checked next. Guarded by

@@ -73,8 +73,8 @@ const unavailableCreates = 4
 // create request made. `created` has whole seconds, hence at least one.
 const clockSkew = 2 * time.Second
 
-// CreateImage creates an image of a server. The image is "creating" until it is written (see
-// WaitForImage). A busy server (locked, or a conflict) is tried again until ctx ends, so many
+// createImage creates an image of a server. The image is "creating" until it is written (see
+// waitForImage). A busy server (locked, or a conflict) is tried again until ctx ends, so many
 // images of one server in one apply all succeed; what holds the server (the running action's
 // command and id) is logged, and named in the error when ctx ends first. When the answer to a
 // create request is lost (any 5xx, a timeout or a reset after the request was sent), the
@@ -83,7 +83,7 @@ const clockSkew = 2 * time.Second
 // the create timeout) after such a request, it looks once more, so that the image is not lost
 // to the caller. The action is nil for an adopted image. An error that IsOutcomeUnknown
 // recognises means an image may exist all the same.
-func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
+func (c *Client) createImage(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
 	var lostSince time.Time // when the first request with a lost answer was sent
 	var img *Image
 	var action *Action
@@ -116,7 +116,7 @@ func (c *Client) CreateImage(ctx context.Context, serverID int64, opts CreateIma
 		var err error
 		img, action, err = c.createClaimed(ctx, serverID, opts)
 		switch {
-		case IsBusy(err):
+		case isBusy(err):
 			// After a lost answer, a busy server may be busy with our own image: the search
 			// above finds it once it is listed.
 			return false, c.serverBusy(ctx, serverID, &holder, err)
@@ -191,7 +191,7 @@ func (c *Client) serverBusy(ctx context.Context, serverID int64, holder *busyHol
 	if holder.checkedAt.IsZero() || now.Sub(holder.checkedAt) >= holderRecheck {
 		holder.checkedAt = now
 		holder.action = nil
-		if running, lerr := c.ServerActions(ctx, serverID, ActionStatusRunning); lerr == nil && len(running) > 0 {
+		if running, lerr := c.serverActions(ctx, serverID, ActionStatusRunning); lerr == nil && len(running) > 0 {
 			holder.action = &running[0]
 		}
 	}
@@ -223,9 +223,9 @@ func (e *ServerBusyError) Error() string {
 
 func (e *ServerBusyError) Unwrap() error { return e.Err }
 
-// ServerActions lists a server's actions with the given statuses (all when none is given),
+// serverActions lists a server's actions with the given statuses (all when none is given),
 // oldest first, from the first page: enough to name what holds a busy server.
-func (c *Client) ServerActions(ctx context.Context, serverID int64, statuses ...string) ([]Action, error) {
+func (c *Client) serverActions(ctx context.Context, serverID int64, statuses ...string) ([]Action, error) {
 	q := url.Values{"status": statuses, "sort": {"id:asc"}}
 	var out struct {
 		Actions []Action `json:"actions"`
@@ -341,8 +341,8 @@ type Server struct {
 	Status string `json:"status"`
 }
 
-// GetServer reads one server.
-func (c *Client) GetServer(ctx context.Context, id int64) (*Server, error) {
+// getServer reads one server.
+func (c *Client) getServer(ctx context.Context, id int64) (*Server, error) {
 	var out struct {
 		Server Server `json:"server"`
 	}
@@ -369,11 +369,11 @@ func (c *Client) serverPower(ctx context.Context, serverID int64, power string) 
 	path := fmt.Sprintf("/servers/%d/actions/%s", serverID, power)
 	err := c.retryBusy(ctx, func() error {
 		return c.do(ctx, http.MethodPost, path, nil, nil, &out)
-	}, func(err error) bool { return IsBusy(err) || IsOutcomeUnknown(err) })
+	}, func(err error) bool { return isBusy(err) || IsOutcomeUnknown(err) })
 	if err != nil {
 		return err
 	}
-	return c.WaitForActions(ctx, nil, &out.Action)
+	return c.waitForActions(ctx, nil, &out.Action)
 }
 
 // settledServer reads a server until it is running or off: a server that is starting or
@@ -383,7 +383,7 @@ func (c *Client) settledServer(ctx context.Context, serverID int64) (*Server, er
 	var srv *Server
 	err := c.poll(ctx, func() (bool, error) {
 		var err error
-		srv, err = c.GetServer(ctx, serverID)
+		srv, err = c.getServer(ctx, serverID)
 		return err != nil || srv.Status == ServerStatusRunning || srv.Status == ServerStatusOff, err
 	})
 	return srv, err
@@ -401,11 +401,11 @@ type ShutdownOpts struct {
 	PowerOff bool
 }
 
-// PowerOnGrace bounds powering a server on again after CreateImageAndWait shut it down. It
+// powerOnGrace bounds powering a server on again after CreateImageAndWait shut it down. It
 // does not depend on the caller's context: a server must not stay off because the create
 // timed out or was interrupted. While an image is being written the API keeps its server
 // locked, so this wait may include the rest of the copy.
-const PowerOnGrace = 10 * time.Minute
+const powerOnGrace = 10 * time.Minute
 
 // ShutdownTimeoutError says that a server's operating system did not shut down within the
 // time allowed: no image was created, and the server was not powered off.
@@ -447,14 +447,14 @@ func (e *PowerOnError) Unwrap() []error {
 	return []error{e.Err, e.Cause}
 }
 
-// CreateImageAndWait creates an image of a server (see CreateImage) and waits until it is
-// written (see WaitForImage). created is called as soon as the image exists, before the wait,
+// CreateImageAndWait creates an image of a server (see createImage) and waits until it is
+// written (see waitForImage). created is called as soon as the image exists, before the wait,
 // so that the caller can record it; progress sees the create action's states.
 //
 // With shutdown.Enabled, a running server is shut down gracefully and waited for until it is
 // off, the image is created and written, and the server is powered on again. Once the shutdown
 // was requested, the server is powered on again whatever happens next (a failed or cancelled
-// wait, an API error), within PowerOnGrace and regardless of ctx; when that fails the error is
+// wait, an API error), within powerOnGrace and regardless of ctx; when that fails the error is
 // a *PowerOnError. A server that is off is imaged as it is and stays off. When the operating
 // system does not shut down within shutdown.Timeout, the power is cut if shutdown.PowerOff is
 // set; otherwise the error is a *ShutdownTimeoutError and the server is left running.
@@ -486,14 +486,14 @@ func (c *Client) CreateImageAndWait(ctx context.Context, serverID int64, opts Cr
 }
 
 func (c *Client) createAndWait(ctx context.Context, serverID int64, opts CreateImageOpts, created func(*Image), progress func(ActionProgress)) (*Image, error) {
-	img, action, err := c.CreateImage(ctx, serverID, opts)
+	img, action, err := c.createImage(ctx, serverID, opts)
 	if err != nil {
 		return nil, err
 	}
 	if created != nil {
 		created(img)
 	}
-	return img, c.WaitForImage(ctx, img.ID, action, progress)
+	return img, c.waitForImage(ctx, img.ID, action, progress)
 }
 
 // errShutdownTimedOut ends the wait for a graceful shutdown.
@@ -505,7 +505,7 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 	deadline := c.now().Add(shutdown.Timeout)
 	status := srv.Status
 	err := c.poll(ctx, func() (bool, error) {
-		s, err := c.GetServer(ctx, srv.ID)
+		s, err := c.getServer(ctx, srv.ID)
 		switch {
 		case err != nil:
 			return true, err
@@ -537,14 +537,14 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 // on a server that runs (its operating system ignored the request), the server's status
 // decides.
 func (c *Client) powerOnAgain(ctx context.Context, srv *Server, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), PowerOnGrace)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), powerOnGrace)
 	defer cancel()
 	c.log(ctx, "powering the server on again", map[string]any{"server_id": srv.ID})
 	err := c.serverPower(ctx, srv.ID, powerOn)
 	if err == nil {
 		return cause
 	}
-	if s, gerr := c.GetServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
+	if s, gerr := c.getServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
 		return cause
 	}
 	return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}
