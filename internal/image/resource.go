@@ -126,11 +126,14 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
-			"status":       computedString("`creating` while the disk is copied, then `available` (or `unavailable` when the copy failed).", keep),
-			"image_size":   schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; unknown while it is created.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
-			"disk_size":    schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
-			"created":      computedString("When the image was created (RFC 3339).", keep),
-			"created_from": createdFromAttribute(),
+			"status":     computedString("`creating` while the disk is copied, then `available` (or `unavailable` when the copy failed).", keep),
+			"image_size": schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; unknown while it is created.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"disk_size":  schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"created":    computedString("When the image was created (RFC 3339).", keep),
+			"created_from": computedObject("The server the image was made from, with the name it had then.", map[string]schema.Attribute{
+				"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
+				"name": computedString("Server name when the image was made."),
+			}),
 			"bound_to": schema.Int64Attribute{
 				MarkdownDescription: "For a backup, the ID of the server it is bound to (and deleted with); null for a snapshot.",
 				Computed:            true,
@@ -141,7 +144,10 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"architecture": computedString("CPU architecture of the image: `x86` or `arm`, taken from the server.", keep),
 			"rapid_deploy": schema.BoolAttribute{MarkdownDescription: "Whether the image can be deployed rapidly.", Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 			"deprecated":   computedString("When the image was deprecated (RFC 3339); null unless deprecated. Only Hetzner's own images are deprecated.", keep),
-			"deprecation":  deprecationAttribute(),
+			"deprecation": computedObject("Deprecation notice of the image, null unless deprecated.", map[string]schema.Attribute{
+				"announced":         computedString("When the deprecation was announced (RFC 3339)."),
+				"unavailable_after": computedString("After this time (RFC 3339) the image can no longer be used."),
+			}),
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
@@ -160,28 +166,10 @@ func computedString(description string, modifiers ...planmodifier.String) schema
 	return schema.StringAttribute{MarkdownDescription: description, Computed: true, PlanModifiers: modifiers}
 }
 
-func createdFromAttribute() schema.SingleNestedAttribute {
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: "The server the image was made from, with the name it had then.",
-		Computed:            true,
-		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
-		Attributes: map[string]schema.Attribute{
-			"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
-			"name": schema.StringAttribute{MarkdownDescription: "Server name when the image was made.", Computed: true},
-		},
-	}
-}
-
-func deprecationAttribute() schema.SingleNestedAttribute {
-	return schema.SingleNestedAttribute{
-		MarkdownDescription: "Deprecation notice of the image, null unless deprecated.",
-		Computed:            true,
-		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
-		Attributes: map[string]schema.Attribute{
-			"announced":         schema.StringAttribute{MarkdownDescription: "When the deprecation was announced (RFC 3339).", Computed: true},
-			"unavailable_after": schema.StringAttribute{MarkdownDescription: "After this time (RFC 3339) the image can no longer be used.", Computed: true},
-		},
-	}
+// computedObject is a nested attribute that the API sets, kept from the state while planned.
+func computedObject(description string, attrs map[string]schema.Attribute) schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{MarkdownDescription: description, Computed: true, Attributes: attrs,
+		PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()}}
 }
 
 func (r *imageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -361,14 +349,11 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
-	id := state.imageID(&resp.Diagnostics)
+	ctx, cancel, id := state.imageWithin(ctx, plan.Timeouts.Update, defaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	// Description, labels and the backup→snapshot conversion go in one PUT.
 	var opts hcloud.ImageUpdateOpts
@@ -436,14 +421,11 @@ func (r *imageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 			protectedDetail(state.ID.ValueString()))
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
-	resp.Diagnostics.Append(d...)
-	id := state.imageID(&resp.Diagnostics)
+	ctx, cancel, id := state.imageWithin(ctx, state.Timeouts.Delete, defaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	err := r.client.DeleteImage(ctx, id)
 	switch {
@@ -504,6 +486,22 @@ func (m *imageResourceModel) imageID(diagnostics *diag.Diagnostics) int64 {
 				"from the state (terraform state rm) and import the image by its id.", m.ID.ValueString()))
 	}
 	return id
+}
+
+// imageWithin returns the id of the image in the state and ctx bounded by the operation's
+// timeout (Update or Delete of the configured timeouts, def when not set). Either failing to
+// read is an error diagnostic; ctx is then returned unbounded.
+func (m *imageResourceModel) imageWithin(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics),
+	def time.Duration, diagnostics *diag.Diagnostics,
+) (context.Context, context.CancelFunc, int64) {
+	t, d := timeout(ctx, def)
+	diagnostics.Append(d...)
+	id := m.imageID(diagnostics)
+	if diagnostics.HasError() {
+		return ctx, func() {}, id
+	}
+	ctx, cancel := context.WithTimeout(ctx, t)
+	return ctx, cancel, id
 }
 
 // progressLogger logs each new progress of the create, with the time waited so far and, once
