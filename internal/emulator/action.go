@@ -81,6 +81,13 @@ func wireTime(t time.Time) time.Time {
 
 // startAction registers a running action. A pending FailNextAction for the
 // command is bound now, so "the next action" means the next one started.
+// quickAction starts an action on one resource that ends after a tenth of ActionDuration (a
+// protection change, backups switched on or off, a server deleted) and answers with it.
+func (e *Emulator) quickAction(rq *request, status int, command string, on ActionResource) reply {
+	a := e.startAction(command, rq.now, e.opts.ActionDuration/10, []ActionResource{on})
+	return jsonReply(status, actionResponse{a.view()})
+}
+
 func (e *Emulator) startAction(command string, now time.Time, d time.Duration, resources []ActionResource) *actionState {
 	a := &actionState{
 		Action: Action{

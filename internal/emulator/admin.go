@@ -47,7 +47,10 @@ func (e *Emulator) adminReply(r *http.Request) reply {
 			RemovedByAPI []int64 `json:"images_removed_by_api"`
 			// ServerHistory maps a server id to its power history (see ServerHistory).
 			ServerHistory map[int64][]string `json:"server_history"`
-		}{e.serversLocked(), e.imagesLocked(), e.actionsLocked(), nonNilIDs(e.removedByAPI), e.history})
+		}{
+			byID(e.servers, (*Server).clone), byID(e.images, (*Image).clone), byID(e.actions, (*actionState).view),
+			nonNilIDs(e.removedByAPI), e.history,
+		})
 	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodPost:
 		return e.adminAddFault(r)
 	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodGet:

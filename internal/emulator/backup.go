@@ -44,7 +44,7 @@ func (e *Emulator) enableBackups(s *Server, now time.Time) {
 // takeDueBackups starts every daily backup whose window opened by now. After a long jump of
 // the clock only the last week's backups are taken: older ones would be dropped at once.
 func (e *Emulator) takeDueBackups(now time.Time) {
-	for _, s := range e.serversLocked() {
+	for _, s := range byID(e.servers, (*Server).clone) {
 		srv := e.servers[s.ID]
 		if !srv.BackupsEnabled || srv.nextBackup.IsZero() {
 			continue
@@ -138,8 +138,7 @@ func (e *Emulator) enableBackup(rq *request) reply {
 	if !s.BackupsEnabled {
 		e.enableBackups(s, rq.now)
 	}
-	a := e.startAction(commandEnableBackup, rq.now, e.opts.ActionDuration/10, []ActionResource{{ID: s.ID, Type: "server"}})
-	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+	return e.quickAction(rq, http.StatusCreated, commandEnableBackup, ActionResource{ID: s.ID, Type: "server"})
 }
 
 // disableBackup is POST /servers/{id}/actions/disable_backup: "deletes all existing Backups
@@ -153,8 +152,7 @@ func (e *Emulator) disableBackup(rq *request) reply {
 		return errorReply(err)
 	}
 	e.disableBackups(s)
-	a := e.startAction(commandDisableBackup, rq.now, e.opts.ActionDuration/10, []ActionResource{{ID: s.ID, Type: "server"}})
-	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+	return e.quickAction(rq, http.StatusCreated, commandDisableBackup, ActionResource{ID: s.ID, Type: "server"})
 }
 
 func (e *Emulator) disableBackups(s *Server) {
@@ -180,8 +178,7 @@ func (e *Emulator) deleteServer(rq *request) reply {
 	e.disableBackups(s)
 	delete(e.servers, s.ID)
 	delete(e.transitions, s.ID)
-	a := e.startAction(commandDeleteServer, rq.now, e.opts.ActionDuration/10, []ActionResource{{ID: s.ID, Type: "server"}})
-	return jsonReply(http.StatusOK, actionResponse{a.view()})
+	return e.quickAction(rq, http.StatusOK, commandDeleteServer, ActionResource{ID: s.ID, Type: "server"})
 }
 
 // listActionsForServer is GET /servers/{id}/actions: how a client finds what holds a locked

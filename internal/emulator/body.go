@@ -45,21 +45,19 @@ func (b jsonBody) field(key string, dst any, wantType string) (bool, *apiError) 
 }
 
 func (b jsonBody) optString(key string) (*string, *apiError) {
-	var s string
-	ok, err := b.field(key, &s, "a string")
-	if !ok {
-		return nil, err
-	}
-	return &s, nil
+	return optField[string](b, key, "a string")
 }
 
-func (b jsonBody) optBool(key string) (*bool, *apiError) {
-	var v bool
-	ok, err := b.field(key, &v, "a boolean")
+func (b jsonBody) optBool(key string) (*bool, *apiError) { return optField[bool](b, key, "a boolean") }
+
+// optField decodes an optional field; nil when it is absent.
+func optField[T any](b jsonBody, key, wantType string) (*T, *apiError) {
+	v := new(T)
+	ok, err := b.field(key, v, wantType)
 	if !ok {
 		return nil, err
 	}
-	return &v, nil
+	return v, nil
 }
 
 // optLabels decodes and validates a labels object. A present labels key

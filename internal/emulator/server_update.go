@@ -74,8 +74,7 @@ func (e *Emulator) changeServerProtection(rq *request) reply {
 	if rebuild != nil {
 		s.RebuildProtection = *rebuild
 	}
-	a := e.startAction(commandChangeProtection, rq.now, e.opts.ActionDuration/10, []ActionResource{{ID: s.ID, Type: "server"}})
-	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+	return e.quickAction(rq, http.StatusCreated, commandChangeProtection, ActionResource{ID: s.ID, Type: "server"})
 }
 
 // serverAndBody is the server of the path and the request's body: 404 first, then a body

@@ -105,13 +105,14 @@ func (e *Emulator) Images() []Image {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.advance(e.clock())
-	return e.imagesLocked()
+	return byID(e.images, (*Image).clone)
 }
 
-func (e *Emulator) imagesLocked() []Image {
-	out := make([]Image, 0, len(e.images))
-	for _, id := range slices.Sorted(maps.Keys(e.images)) {
-		out = append(out, e.images[id].clone())
+// byID returns view of each value of m, sorted by id.
+func byID[V, T any](m map[int64]V, view func(V) T) []T {
+	out := make([]T, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, view(m[id]))
 	}
 	return out
 }
@@ -169,15 +170,7 @@ func (e *Emulator) Servers() []Server {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.advance(e.clock())
-	return e.serversLocked()
-}
-
-func (e *Emulator) serversLocked() []Server {
-	out := make([]Server, 0, len(e.servers))
-	for _, id := range slices.Sorted(maps.Keys(e.servers)) {
-		out = append(out, e.servers[id].clone())
-	}
-	return out
+	return byID(e.servers, (*Server).clone)
 }
 
 // Actions returns copies of every action, sorted by id, as of the clock.
@@ -185,13 +178,5 @@ func (e *Emulator) Actions() []Action {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.advance(e.clock())
-	return e.actionsLocked()
-}
-
-func (e *Emulator) actionsLocked() []Action {
-	out := make([]Action, 0, len(e.actions))
-	for _, id := range slices.Sorted(maps.Keys(e.actions)) {
-		out = append(out, e.actions[id].view())
-	}
-	return out
+	return byID(e.actions, (*actionState).view)
 }
