@@ -111,12 +111,13 @@ type rateLimit struct {
 }
 
 // parseRateLimit reads the RateLimit-Limit, -Remaining and -Reset headers; ok is false when
-// any of them is missing or malformed.
+// any of them is missing or malformed. A limit below 1 or a negative count is malformed: the
+// waits divide the hour by the limit.
 func parseRateLimit(h http.Header) (rl rateLimit, ok bool) {
 	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
 	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
 	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
+	if err1 != nil || err2 != nil || err3 != nil || limit < 1 || remaining < 0 {
 		return rateLimit{}, false
 	}
 	return rateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}, true

@@ -37,9 +37,6 @@ type budget struct {
 // observe replaces the estimate with what an answer's RateLimit headers say. served is the
 // answer's Date, or now when it has none.
 func (b *budget) observe(rl rateLimit, served, now time.Time) {
-	if rl.Limit <= 0 {
-		return
-	}
 	// The limit is per hour and the bucket refills evenly (at 3600/h, one request a second).
 	refill := time.Hour / time.Duration(rl.Limit)
 	// The API does not say how large the bucket is; Reset is when it will be full again, so it

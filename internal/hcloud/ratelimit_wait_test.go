@@ -35,6 +35,8 @@ func TestRateLimitWait_fromTheHeaders(t *testing.T) {
 		{"full again sooner than one refill", header(3600, 0, 0, ""), 0, true},
 		{"Retry-After wins when sent", header(3600, 0, time.Hour, "7"), 7 * time.Second, true},
 		{"no rate-limit headers: back off instead", http.Header{}, 0, false},
+		{"a limit of 0 (a proxy's headers): back off instead", header(0, -1, time.Hour, ""), 0, false},
+		{"a negative count: back off instead", header(3600, -5, time.Hour, ""), 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
