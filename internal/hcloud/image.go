@@ -99,8 +99,6 @@ type ImageListOpts struct {
 	LabelSelector     string
 	IncludeDeprecated bool
 	Sort              []string
-	Page              int
-	PerPage           int
 }
 
 func (o ImageListOpts) values() url.Values {
@@ -125,12 +123,6 @@ func (o ImageListOpts) values() url.Values {
 		q.Set("include_deprecated", "true")
 	}
 	q["sort"] = o.Sort
-	if o.Page > 0 {
-		q.Set("page", strconv.Itoa(o.Page))
-	}
-	if o.PerPage > 0 {
-		q.Set("per_page", strconv.Itoa(o.PerPage))
-	}
 	for k, v := range q {
 		if len(v) == 0 {
 			delete(q, k)
@@ -139,39 +131,36 @@ func (o ImageListOpts) values() url.Values {
 	return q
 }
 
-// pagination is the meta.pagination object of list answers.
+// pagination is what the client reads of the meta.pagination object of list answers.
 type pagination struct {
-	Page         int `json:"page"`
-	PerPage      int `json:"per_page"`
-	PreviousPage int `json:"previous_page"` // 0 on the first page
-	NextPage     int `json:"next_page"`     // 0 on the last page
-	LastPage     int `json:"last_page"`
-	TotalEntries int `json:"total_entries"`
+	NextPage int `json:"next_page"` // 0 on the last page
+	LastPage int `json:"last_page"`
 }
 
 // maxPerPage is the largest page the API serves.
 const maxPerPage = 50
 
-// listImages returns one page of images.
-func (c *Client) listImages(ctx context.Context, opts ImageListOpts) ([]Image, pagination, error) {
+// listImages returns one page of images, of the largest size the API serves.
+func (c *Client) listImages(ctx context.Context, opts ImageListOpts, page int) ([]Image, pagination, error) {
 	var out struct {
 		Images []Image `json:"images"`
 		Meta   struct {
 			Pagination pagination `json:"pagination"`
 		} `json:"meta"`
 	}
-	err := c.do(ctx, http.MethodGet, "/images", opts.values(), nil, &out)
+	q := opts.values()
+	q.Set("page", strconv.Itoa(page))
+	q.Set("per_page", strconv.Itoa(maxPerPage))
+	err := c.do(ctx, http.MethodGet, "/images", q, nil, &out)
 	return out.Images, out.Meta.Pagination, err
 }
 
 // AllImages walks every page of the list with the largest page size, so N images cost
-// ceil(N/50) requests. opts.Page and opts.PerPage are ignored.
+// ceil(N/50) requests.
 func (c *Client) AllImages(ctx context.Context, opts ImageListOpts) ([]Image, error) {
 	var all []Image
-	opts.PerPage = maxPerPage
 	for page := 1; page > 0; {
-		opts.Page = page
-		images, p, err := c.listImages(ctx, opts)
+		images, p, err := c.listImages(ctx, opts, page)
 		if err != nil {
 			return nil, err
 		}

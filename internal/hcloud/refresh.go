@@ -86,14 +86,9 @@ func (c *Client) listUserImages(ctx context.Context) map[int64]*Image {
 // page. On an error it returns what it has.
 func (c *Client) listUserImagePages(ctx context.Context, sort []string, maxPages int, whole bool) map[int64]*Image {
 	out := map[int64]*Image{}
-	opts := ImageListOpts{
-		Types:   []ImageType{ImageTypeSnapshot, ImageTypeBackup},
-		Sort:    sort,
-		PerPage: maxPerPage,
-	}
+	opts := ImageListOpts{Types: []ImageType{ImageTypeSnapshot, ImageTypeBackup}, Sort: sort}
 	for page := 1; page > 0 && page <= maxPages; {
-		opts.Page = page
-		images, p, err := c.listImages(ctx, opts)
+		images, p, err := c.listImages(ctx, opts, page)
 		if err != nil {
 			return out
 		}
