@@ -27,7 +27,7 @@ type CreateImageOpts struct {
 type owned struct {
 	mu      sync.Mutex
 	claimed map[int64]bool
-	servers map[int64]*sync.Mutex // one create request per server at a time, see createClaimed
+	servers map[int64]chan struct{} // one create request per server at a time, see createClaimed
 }
 
 // claim records that an image belongs to a caller of this client; it reports false when
@@ -45,16 +45,25 @@ func (c *Client) claim(id int64) bool {
 	return true
 }
 
-func (c *Client) serverLock(serverID int64) *sync.Mutex {
+// lockServer takes this client's lock of one server, waiting while a sibling holds it (a
+// create request, or a search for a lost image, which may take retries), but not past ctx.
+func (c *Client) lockServer(ctx context.Context, serverID int64) (unlock func(), err error) {
 	c.owned.mu.Lock()
-	defer c.owned.mu.Unlock()
 	if c.owned.servers == nil {
-		c.owned.servers = map[int64]*sync.Mutex{}
+		c.owned.servers = map[int64]chan struct{}{}
 	}
-	if c.owned.servers[serverID] == nil {
-		c.owned.servers[serverID] = &sync.Mutex{}
+	held := c.owned.servers[serverID]
+	if held == nil {
+		held = make(chan struct{}, 1)
+		c.owned.servers[serverID] = held
 	}
-	return c.owned.servers[serverID]
+	c.owned.mu.Unlock()
+	select {
+	case held <- struct{}{}:
+		return func() { <-held }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for another create of server %d in this apply: %w", serverID, ctx.Err())
+	}
 }
 
 // ClaimImage records that a caller manages an image it did not create (an import): a lost create
@@ -239,9 +248,11 @@ func (c *Client) serverActions(ctx context.Context, serverID int64, statuses ...
 // meets a sibling's image whose answer is still on its way (the API writes one image of a
 // server at a time anyway).
 func (c *Client) createClaimed(ctx context.Context, serverID int64, opts CreateImageOpts) (*Image, *Action, error) {
-	mu := c.serverLock(serverID)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := c.lockServer(ctx, serverID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
 	img, action, err := c.createImageRequest(ctx, serverID, opts)
 	if err == nil {
 		c.claim(img.ID)
@@ -269,9 +280,11 @@ func (c *Client) createImageRequest(ctx context.Context, serverID int64, opts Cr
 // labels, a description the API makes up), so such a match is never adopted: the caller hears
 // that the outcome is unknown, with the candidates to check.
 func (c *Client) findLostImage(ctx context.Context, serverID int64, opts CreateImageOpts, requested time.Time) (*Image, error) {
-	mu := c.serverLock(serverID)
-	mu.Lock()
-	defer mu.Unlock()
+	unlock, err := c.lockServer(ctx, serverID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	typ := cmp.Or(opts.Type, ImageTypeSnapshot)
 	list := ImageListOpts{Types: []ImageType{typ}, Sort: []string{"created:asc", "id:asc"}}
 	list.LabelSelector = selectorFor(opts.Labels)

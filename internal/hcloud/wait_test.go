@@ -3,7 +3,10 @@ package hcloud_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,5 +94,50 @@ func TestCreateImage_lostAnswerAdoptsTheImageItMade(t *testing.T) {
 	}
 	if err := c.WaitForImage(context.Background(), img.ID, action, nil); err != nil {
 		t.Errorf("waiting for the adopted image: %v", err)
+	}
+}
+
+// Creates of one server are sent one at a time; one that waits for its turn still ends with
+// its own context, not when the request ahead of it is answered.
+func TestCreateImage_waitingForASiblingEndsWithTheContext(t *testing.T) {
+	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	c, _ := newClient(t, emulator.Options{OnResponse: func(r *http.Request, _ int, _ http.Header, _ []byte) {
+		if strings.HasSuffix(r.URL.Path, "/actions/create_image") {
+			once.Do(func() { close(held); <-release })
+		}
+	}})
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	first := make(chan error, 1)
+	go func() {
+		_, _, err := c.CreateImage(context.Background(), emulator.SeedServerNoBackups, hcloud.CreateImageOpts{})
+		first <- err
+	}()
+	<-held // the first create's request is sent, and its answer held back
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // an interrupt, or the create timeout, while the sibling's request is in flight
+	second := make(chan error, 1)
+	go func() {
+		_, _, err := c.CreateImage(ctx, emulator.SeedServerNoBackups, hcloud.CreateImageOpts{})
+		second <- err
+	}()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want the context's end", err)
+		}
+	case <-time.After(30 * time.Second): // a safety net against a hang, not a measurement
+		t.Error("the second create still waits for the first one's answer after its context ended")
+	}
+	close(release)
+	released = true
+	if err := <-first; err != nil {
+		t.Errorf("the first create: %v", err)
 	}
 }
