@@ -9,18 +9,17 @@ import (
 
 // Error codes of the Hetzner Cloud API that callers act on.
 const (
-	CodeNotFound          = "not_found"
-	CodeLocked            = "locked"
-	CodeProtected         = "protected"
-	CodeConflict          = "conflict"
-	CodeInvalidInput      = "invalid_input"
-	CodeUnauthorized      = "unauthorized"
-	CodeRateLimitExceeded = "rate_limit_exceeded"
-	CodeUnsupported       = "unsupported_error"
-	CodeForbidden         = "forbidden"
-	CodeTokenReadOnly     = "token_readonly"
-	CodeMaintenance       = "maintenance"
-	CodeUnavailable       = "unavailable"
+	CodeNotFound      = "not_found"
+	CodeLocked        = "locked"
+	CodeProtected     = "protected"
+	CodeConflict      = "conflict"
+	CodeInvalidInput  = "invalid_input"
+	CodeUnauthorized  = "unauthorized"
+	CodeUnsupported   = "unsupported_error"
+	CodeForbidden     = "forbidden"
+	CodeTokenReadOnly = "token_readonly"
+	CodeMaintenance   = "maintenance"
+	CodeUnavailable   = "unavailable"
 )
 
 // APIError is an error the API answered with a JSON error body: the request reached the API and

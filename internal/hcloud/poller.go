@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -292,7 +293,7 @@ func (w *waiter) progressOf(a Action, answered time.Time, pred *endPredictor) Ac
 func transient(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode >= 500 || apiErr.Code == CodeRateLimitExceeded || apiErr.Code == CodeConflict
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests || apiErr.Code == CodeConflict
 	}
 	var statusErr *StatusError
 	if errors.As(err, &statusErr) {
