@@ -323,6 +323,11 @@ func (c *Client) decodeError(resp *http.Response, data []byte, st *attempt) erro
 			} `json:"details"`
 		} `json:"error"`
 	}
+	// An answer might echo the request's headers (a proxy's page, a JSON error that quotes
+	// them): never quote the token.
+	if c.token != "" {
+		data = bytes.ReplaceAll(data, []byte(c.token), []byte("[token]"))
+	}
 	if isJSON(resp.Header) && json.Unmarshal(data, &body) == nil && body.Error != nil &&
 		(body.Error.Code != "" || body.Error.Message != "") {
 		e := &APIError{
@@ -341,11 +346,7 @@ func (c *Client) decodeError(resp *http.Response, data []byte, st *attempt) erro
 	}
 	// Enough of a page to find its first words past the markup of its head.
 	const keep = 4096
-	// A proxy's error page might echo the request's headers: never quote the token.
 	text := strings.TrimSpace(string(data))
-	if c.token != "" {
-		text = strings.ReplaceAll(text, c.token, "[token]")
-	}
 	if len(text) > keep {
 		text = text[:keep] + "…"
 	}

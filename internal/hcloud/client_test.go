@@ -455,3 +455,17 @@ func TestErrorPage_neverQuotesTheToken(t *testing.T) {
 		t.Errorf("the error quotes the token or does not say it was removed: %v", err)
 	}
 }
+
+func TestAPIError_neverQuotesTheToken(t *testing.T) {
+	c, emu := newClient(t, emulator.Options{})
+	emu.FailNext(emulator.Fault{Method: "GET", Path: "/v1/images/{id}", Count: 10, Status: http.StatusForbidden,
+		Code: "forbidden", Message: "not allowed for Authorization: Bearer " + emulatortest.Token})
+	err := getSeeded(c)
+	var apiErr *hcloud.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "forbidden" {
+		t.Fatalf("err = %v, want the API's forbidden error", err)
+	}
+	if strings.Contains(err.Error(), emulatortest.Token) || !strings.Contains(apiErr.Message, "[token]") {
+		t.Errorf("the error quotes the token or does not say it was removed: %v", err)
+	}
+}
