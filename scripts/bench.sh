@@ -58,6 +58,9 @@ How to read it:
 - **refresh**: the first seven Reads of a refresh GET their image; from the eighth on, one list of the
   project's snapshots and backups at 50 a page answers the rest (up to 200 images; larger projects keep GETs).
 - **list of 5000 images** reads every page at 50 per request: exactly ceil(5000/50) = 100.
+  Its items go into state as values built directly rather than through the framework's reflection:
+  `BenchmarkImagesDataSource_state5000` (5000 images into state, in process) went from 3.15 s and 10.1 M
+  allocations to 0.79 s and 3.5 M.
 - The single creates run at the same time, each on its own emulator (they mostly wait), so that the whole
   run takes about as long as the longest action; the other scenarios run one after another meanwhile, the
   two providers of each at the same time, so that they share the same load.

@@ -50,6 +50,32 @@ type imageItem struct {
 	Type types.String `tfsdk:"type"`
 }
 
+// object is the item as the value of one element of hetzner_images' images, built without the
+// framework's reflection. Its keys are the tfsdk tags of imageItem and its embedded structs; a
+// test compares it with the reflected value.
+func (it *imageItem) object() (types.Object, diag.Diagnostics) {
+	return types.ObjectValue(imageItemAttrTypes, map[string]attr.Value{
+		"id":                it.ID,
+		"name":              it.Name,
+		"type":              it.Type,
+		"status":            it.Status,
+		"architecture":      it.Architecture,
+		"bound_to":          it.BoundTo,
+		"description":       it.Description,
+		"labels":            it.Labels,
+		"delete_protection": it.DeleteProtection,
+		"image_size":        it.ImageSize,
+		"disk_size":         it.DiskSize,
+		"created":           it.Created,
+		"created_from":      it.CreatedFrom,
+		"os_flavor":         it.OSFlavor,
+		"os_version":        it.OSVersion,
+		"rapid_deploy":      it.RapidDeploy,
+		"deprecated":        it.Deprecated,
+		"deprecation":       it.Deprecation,
+	})
+}
+
 var createdFromTypes = map[string]attr.Type{"id": types.Int64Type, "name": types.StringType}
 
 var deprecationTypes = map[string]attr.Type{

@@ -241,3 +241,32 @@ func TestImageItem_matchesBothSchemas(t *testing.T) {
 		}
 	}
 }
+
+// The item's object, built by hand for speed, is the value the framework's reflection makes of
+// the item's struct, for an image with every field set and for one with the optional ones unset.
+func TestImageItem_objectIsWhatReflectionMakes(t *testing.T) {
+	size, bound, deprecated := 1.5, int64(102), mustTime(t, "2025-05-31T00:00:00Z")
+	full := &hcloud.Image{ID: 1, Type: "backup", Status: "available", Name: "n", ImageSize: &size, BoundTo: &bound,
+		CreatedFrom: &hcloud.CreatedFrom{ID: 102, Name: "db-1"}, Deprecated: &deprecated, OSVersion: "12",
+		Deprecation: &hcloud.Deprecation{Announced: deprecated, UnavailableAfter: deprecated}, Labels: map[string]string{"a": "b"},
+		Description: "d", DiskSize: 20, OSFlavor: "debian", RapidDeploy: true, Architecture: "arm", Created: deprecated}
+	full.Protection.Delete = true
+	sparse := &hcloud.Image{ID: 2, Type: "snapshot", Status: "creating", Architecture: "x86"}
+	for _, img := range []*hcloud.Image{full, sparse} {
+		item, diags := imageItemFromAPI(img)
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		reflected, diags := types.ObjectValueFrom(context.Background(), imageItemAttrTypes, item)
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		built, diags := item.object()
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		if !built.Equal(reflected) {
+			t.Errorf("image %d: built %v, reflection makes %v", img.ID, built, reflected)
+		}
+	}
+}
