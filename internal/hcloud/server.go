@@ -97,6 +97,7 @@ func (c *Client) createImage(ctx context.Context, serverID int64, opts CreateIma
 	var img *Image
 	var action *Action
 	var holder busyHolder
+	var busy error // the last busy answer, with what held the server
 	start := c.now()
 	refused := 0 // requests answered with an error status
 	var refusal error
@@ -128,7 +129,8 @@ func (c *Client) createImage(ctx context.Context, serverID int64, opts CreateIma
 		case isBusy(err):
 			// After a lost answer, a busy server may be busy with our own image: the search
 			// above finds it once it is listed.
-			return false, c.serverBusy(ctx, serverID, &holder, err)
+			busy = c.serverBusy(ctx, serverID, &holder, err)
+			return false, busy
 		case IsOutcomeUnknown(err):
 			if lostSince.IsZero() {
 				lostSince = requested
@@ -147,6 +149,11 @@ func (c *Client) createImage(ctx context.Context, serverID int64, opts CreateIma
 	if err != nil && ctx.Err() != nil && !lostSince.IsZero() {
 		if found := c.lastLook(ctx, serverID, opts, lostSince); found != nil {
 			return found, nil, nil
+		}
+		if busy != nil {
+			// The timeout cut off a request sent while the server was busy: what held the
+			// server is still the likeliest reason, and the outcome stays unknown.
+			err = fmt.Errorf("%w; then the create timeout cut off the last request: %w", busy, err)
 		}
 	}
 	if err != nil {

@@ -302,8 +302,13 @@ func hint(err error, hints map[string]string, fallback string) string {
 
 func createHint(err error) string {
 	if hcloud.IsOutcomeUnknown(err) {
-		return "An image may have been made all the same. Look for a snapshot of the server created just now " +
+		mayExist := "An image may have been made all the same. Look for a snapshot of the server created just now " +
 			"and import it (terraform import, or an import block), or delete it, before applying again."
+		var busy *hcloud.ServerBusyError
+		if errors.As(err, &busy) {
+			return createHints[hcloud.CodeLocked] + " " + mayExist
+		}
+		return mayExist
 	}
 	return hint(err, createHints, "Nothing was recorded in the state.")
 }
