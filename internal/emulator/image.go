@@ -145,7 +145,7 @@ func (f imageFilter) keep(img *Image) bool {
 	return f.labels.matches(img.Labels)
 }
 
-func compareImages(a, b Image, field string) int {
+func compareImages(a, b *Image, field string) int {
 	switch field {
 	case "name":
 		// A null name sorts before every string [assumed].
@@ -169,17 +169,23 @@ func (e *Emulator) listImages(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	matched := []Image{}
+	// Sort and page pointers, and copy only the page: a project of thousands of images is read
+	// a page at a time, and copying every image for every page made large lists slow.
+	matched := []*Image{}
 	for _, img := range e.images {
 		if filter.keep(img) {
-			matched = append(matched, img.clone())
+			matched = append(matched, img)
 		}
 	}
 	page, p, err := pageOf(rq, matched, compareImages, "id", "name", "created")
 	if err != nil {
 		return errorReply(err)
 	}
-	return listReply(rq, "images", page, p)
+	images := make([]Image, 0, len(page))
+	for _, img := range page {
+		images = append(images, img.clone())
+	}
+	return listReply(rq, "images", images, p)
 }
 
 type imageResponse struct {
