@@ -3,7 +3,10 @@
 # proxy into a cache outside the clone the first time (nothing is downloaded from a release site,
 # so this works where only the module proxy is reachable); the tests use only those.
 #
-#   scripts/cli.sh terraform   # Terraform 1.8.5 (about 2 minutes the first time)
+#   scripts/cli.sh terraform   # Terraform 1.8.5, the oldest supported (about 2 minutes the first time)
+#   scripts/cli.sh terraform-newest
+#                              # Terraform 1.16.0, the newest (identity, query, actions; about
+#                              # 3 minutes the first time)
 #   scripts/cli.sh tofu        # OpenTofu 1.12.6 (2 to 5 minutes the first time)
 #   scripts/cli.sh user        # the CLI the demo uses: HETZNER_CLI if set, else a terraform or
 #                              # tofu on PATH that is new enough, else the pinned Terraform
@@ -15,6 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/lib.sh"
 
 TERRAFORM_VERSION=1.8.5
+TERRAFORM_NEWEST_VERSION=1.16.0
 TOFU_VERSION=1.12.6
 HCLOUD_VERSION=1.68.0
 cache="${HETZNER_CLI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-hetzner/cli}"
@@ -40,14 +44,37 @@ build_terraform() {
 # proxy does not list (terraform-provider-hcloud): build those in a copy of the module, always at
 # the same path (under the build lock) so that Go's build cache serves a rebuild; the copy is
 # removed afterwards.
-#   build_copy MODULE@VERSION PACKAGE BINARY [LDFLAGS]
+#   [BUILD_COPY_PATCH=FUNCTION] build_copy MODULE@VERSION PACKAGE BINARY [LDFLAGS]
+# FUNCTION, when set, runs in the copy before the build.
 build_copy() {
   local src work="$cache/src/${1##*/}" out=$PWD/out
   src=$(go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') &&
     [[ -n "$src" ]] && rm -rf "$work" && mkdir -p "$cache/src" && cp -r "$src" "$work" && chmod -R u+w "$work" &&
-    (cd "$work" && go build -ldflags "${4:-}" -o "$out/$3" "$2") &&
+    (cd "$work" && ${BUILD_COPY_PATCH:-true} && go build -ldflags "${4:-}" -o "$out/$3" "$2") &&
     rm -rf "$work" && { rmdir "$cache/src" 2>/dev/null || true; }
 }
+# Terraform 1.9 and newer cannot be built with go install: its go.mod replaces the remote-state
+# backend modules (azure, consul, cos, gcs, kubernetes, oci, oss, pg, s3) and internal/legacy with
+# directories that the module zip on the proxy lacks, and those nested modules are not served.
+# In the copy, the nine backends leave the backend table and go.mod (with internal/legacy, which
+# only they use). Local state, every other backend the tests could use and every provider-protocol
+# path are untouched: the binary speaks to providers exactly as a release build does.
+terraform_newest_patch() {
+  local backends='azure|consul|cos|gcs|kubernetes|oci|oss|pg|s3'
+  sed -E -i "/internal\/backend\/remote-state\/($backends)\"/d; /^[[:space:]]*\"($backends|azurerm)\":[[:space:]]+func\(\)/d" \
+    internal/backend/init/init.go &&
+    sed -E -i "/internal\/backend\/remote-state\/($backends)[[:space:]]/d; /internal\/legacy[[:space:]]/d" go.mod
+}
+terraform_newest_valid() { [[ "$(cli_version "$1/terraform")" == "Terraform v$TERRAFORM_NEWEST_VERSION" ]]; }
+
+build_terraform_newest() {
+  local dir="$cache/terraform-$TERRAFORM_NEWEST_VERSION"
+  BUILD_COPY_PATCH=terraform_newest_patch cache_build --valid terraform_newest_valid "$dir" \
+    "cli.sh: building Terraform $TERRAFORM_NEWEST_VERSION from the Go module proxy into $dir (first run only, about 3 minutes)" \
+    build_copy "github.com/hashicorp/terraform@v$TERRAFORM_NEWEST_VERSION" . terraform "-X github.com/hashicorp/terraform/version.dev=no" || exit 1
+  echo "$dir/terraform"
+}
+
 tofu_valid() { [[ "$(cli_version "$1/tofu")" == "OpenTofu v$TOFU_VERSION" ]]; }
 
 build_tofu() {
@@ -106,8 +133,9 @@ build_hcloud() {
 
 case "${1:-}" in
   terraform) build_terraform ;;
+  terraform-newest) build_terraform_newest ;;
   tofu) build_tofu ;;
   user) find_user_cli ;;
   hcloud) build_hcloud ;;
-  *) echo "usage: $0 terraform|tofu|user|hcloud" >&2; exit 2 ;;
+  *) echo "usage: $0 terraform|terraform-newest|tofu|user|hcloud" >&2; exit 2 ;;
 esac

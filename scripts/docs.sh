@@ -4,7 +4,8 @@
 #   scripts/docs.sh          regenerate docs/
 #   scripts/docs.sh check    regenerate docs/, then fail if it differs from what git has
 #
-# tfplugindocs builds the provider and asks a Terraform CLI for its schema. It takes the first
+# tfplugindocs builds the provider and asks a Terraform CLI for its schema: the newest we test
+# with, so that list resources and actions get their pages. It takes the first
 # `terraform` on PATH and, finding none, downloads one: the pinned CLI goes first on PATH, and
 # the script stops if that is not the one found (never pass --tf-version: it downloads too).
 set -euo pipefail
@@ -15,7 +16,7 @@ mode=${1:-generate}
 [[ "$mode" == generate || "$mode" == check ]] || { echo "usage: $0 [check]" >&2; exit 2; }
 
 tfplugindocs=$(scripts/tool.sh tfplugindocs)
-tf=$(scripts/cli.sh terraform)
+tf=$(scripts/cli.sh terraform-newest)
 export PATH="$(dirname "$tf"):$PATH"
 [[ "$(command -v terraform)" == "$tf" ]] || { echo "docs.sh: terraform on PATH is not $tf" >&2; exit 1; }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks every example under examples/ with the pinned Terraform CLI:
+# Checks every example under examples/ with the newest pinned Terraform CLI (1.16.0, which knows actions and list blocks):
 #   - terraform fmt -check on all of them;
 #   - terraform validate in each directory that holds .tf files, with all its files, against a
 #     freshly built provider and the official hcloud provider (built from the Go module proxy by
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 source scripts/lib.sh
 
-tf=$(scripts/cli.sh terraform)
+tf=$(scripts/cli.sh terraform-newest)
 peer=$(scripts/cli.sh hcloud)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
