@@ -3,6 +3,7 @@ package hcloud
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -159,15 +160,32 @@ func (c *Client) listImages(ctx context.Context, opts ImageListOpts, page int) (
 // ceil(N/50) requests.
 func (c *Client) AllImages(ctx context.Context, opts ImageListOpts) ([]Image, error) {
 	var all []Image
-	for page := 1; page > 0; {
-		images, p, err := c.listImages(ctx, opts, page)
+	for images, err := range c.ImagePages(ctx, opts) {
 		if err != nil {
 			return nil, err
 		}
 		all = append(all, images...)
-		page = p.NextPage
 	}
 	return all, nil
+}
+
+// ImagePages yields the list page by page as the API answers, 50 images a page, and stops
+// after the last page, after an error (yielded with no images) or when the caller stops: a
+// caller that needs ten images pays for one request.
+func (c *Client) ImagePages(ctx context.Context, opts ImageListOpts) iter.Seq2[[]Image, error] {
+	return func(yield func([]Image, error) bool) {
+		for page := 1; page > 0; {
+			images, p, err := c.listImages(ctx, opts, page)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(images, nil) {
+				return
+			}
+			page = p.NextPage
+		}
+	}
 }
 
 // GetImage returns one image; a missing one is an APIError that IsNotFound recognises.

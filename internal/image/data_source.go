@@ -39,7 +39,7 @@ func NewImageDataSource() datasource.DataSource { return &imageDataSource{} }
 // imageDataSourceModel is hetzner_image: the filters, and the image found. The image's own type
 // and status are image_type and image_status, since type and status are filters (sets).
 type imageDataSourceModel struct {
-	imageFilters
+	imageFilters[types.Set]
 	imageDetails
 	ID           types.String `tfsdk:"id"`
 	Architecture types.String `tfsdk:"architecture"`
@@ -60,7 +60,7 @@ func (d *imageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	for from := range renamedInSingle {
 		delete(attrs, from)
 	}
-	maps.Copy(attrs, filterAttributes())
+	maps.Copy(attrs, commonFilters(hcloud.ImageTypes).dataSource())
 	attrs["image_type"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The image's type: `system`, `app`, " +
 		"`snapshot` or `backup`. (The `type` attribute is the filter.)"}
 	attrs["image_status"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The image's status: `available`, " +
@@ -128,10 +128,10 @@ func imageItemAttributes() map[string]schema.Attribute {
 		return schema.SingleNestedAttribute{MarkdownDescription: description, Computed: true, Attributes: attrs}
 	}
 	return map[string]schema.Attribute{
-		"id":          str("Image ID."),
+		"id":          str(descImageID),
 		"name":        str("Unique name of a system or app image, such as `ubuntu-24.04`; null for snapshots and backups."),
 		"type":        str("`system`, `app`, `snapshot` or `backup`."),
-		"status":      str("`available`, `creating` (the disk is still being copied) or `unavailable`."),
+		"status":      str(descStatus),
 		"description": str("Description of the image."),
 		"labels": schema.MapAttribute{
 			MarkdownDescription: "User labels; `{}` when there are none.",
@@ -139,23 +139,23 @@ func imageItemAttributes() map[string]schema.Attribute {
 			Computed:            true,
 		},
 		"delete_protection": schema.BoolAttribute{MarkdownDescription: "Whether the image is protected from deletion.", Computed: true},
-		"image_size":        schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; null while it is written.", Computed: true},
-		"disk_size":         schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true},
-		"created":           str("When the image was created (RFC 3339)."),
-		"created_from": object("The server the image was made from, with the name it had then; null for system and app images.",
+		"image_size":        schema.Float64Attribute{MarkdownDescription: descImageSize, Computed: true},
+		"disk_size":         schema.Float64Attribute{MarkdownDescription: descDiskSize, Computed: true},
+		"created":           str(descCreated),
+		"created_from": object(descCreatedFrom,
 			map[string]schema.Attribute{
-				"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
-				"name": str("Server name when the image was made."),
+				"id":   schema.Int64Attribute{MarkdownDescription: descServerID, Computed: true},
+				"name": str(descServerName),
 			}),
-		"bound_to":     schema.Int64Attribute{MarkdownDescription: "For a backup, the ID of the server it is bound to (and deleted with); null for other images.", Computed: true},
-		"os_flavor":    str("Operating system family, such as `ubuntu` or `debian` (`unknown` when the API cannot tell)."),
-		"os_version":   str("Operating system version, such as `24.04`; null when unknown."),
-		"architecture": str("CPU architecture: `x86` or `arm`."),
-		"rapid_deploy": schema.BoolAttribute{MarkdownDescription: "Whether the image can be deployed rapidly.", Computed: true},
-		"deprecated":   str("When the image was deprecated (RFC 3339); null unless deprecated. Only Hetzner's own images are deprecated."),
-		"deprecation": object("Deprecation notice of the image, null unless deprecated.", map[string]schema.Attribute{
-			"announced":         str("When the deprecation was announced (RFC 3339)."),
-			"unavailable_after": str("After this time (RFC 3339) the image can no longer be used."),
+		"bound_to":     schema.Int64Attribute{MarkdownDescription: descBoundTo, Computed: true},
+		"os_flavor":    str(descOSFlavor),
+		"os_version":   str(descOSVersion),
+		"architecture": str(descArchitecture),
+		"rapid_deploy": schema.BoolAttribute{MarkdownDescription: descRapidDeploy, Computed: true},
+		"deprecated":   str(descDeprecated),
+		"deprecation": object(descDeprecation, map[string]schema.Attribute{
+			"announced":         str(descAnnounced),
+			"unavailable_after": str(descUnavailable),
 		}),
 	}
 }

@@ -3,21 +3,14 @@ package image
 import (
 	"context"
 	"maps"
-	"regexp"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/diags"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
@@ -35,62 +28,22 @@ type imagesDataSource struct {
 func NewImagesDataSource() datasource.DataSource { return &imagesDataSource{} }
 
 type imagesDataSourceModel struct {
-	imageFilters
-	ID           types.String `tfsdk:"id"`
-	Architecture types.Set    `tfsdk:"architecture"`
-	Sort         types.List   `tfsdk:"sort"`
-	Images       types.List   `tfsdk:"images"`
+	listFilters[types.Set]
+	ID     types.String `tfsdk:"id"`
+	Images types.List   `tfsdk:"images"`
 }
 
 func (d *imagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_images"
 }
 
-// sortPattern is the API's sort expression for images.
-const sortPattern = `^(id|name|created)(:(asc|desc))?$`
-
 func (d *imagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := filterAttributes()
+	attrs := listingFilters(hcloud.ImageTypes).dataSource()
 	maps.Copy(attrs, map[string]schema.Attribute{
 		"id": schema.StringAttribute{
 			MarkdownDescription: "Identifies the query (a hash of the filters and the order), so it stays the same " +
 				"as long as the configuration does.",
 			Computed: true,
-		},
-		"name": schema.StringAttribute{
-			MarkdownDescription: "Only images with exactly this name, such as `debian-12` (one per architecture). " +
-				"Only system and app images have names.",
-			Optional:   true,
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"architecture": schema.SetAttribute{
-			MarkdownDescription: "Only images of these CPU architectures (`x86`, `arm`). Default: both.",
-			ElementType:         types.StringType,
-			Optional:            true,
-			Validators:          enumSetValidators(architectures),
-		},
-		"bound_to": schema.Int64Attribute{
-			MarkdownDescription: "Only backups bound to this server ID.",
-			Optional:            true,
-			Validators:          []validator.Int64{int64validator.AtLeast(1)},
-		},
-		"sort": schema.ListAttribute{
-			MarkdownDescription: "Order of `images`, as the API's sort expressions: `id`, `name` or `created`, each " +
-				"optionally followed by `:asc` (the default direction) or `:desc`; the first is the primary order. " +
-				"Default `[\"id:asc\"]`. Ties are broken by ascending id. Conflicts with `most_recent = true`.",
-			ElementType: types.StringType,
-			Optional:    true,
-			Validators: []validator.List{
-				listvalidator.SizeAtLeast(1),
-				listvalidator.UniqueValues(),
-				listvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile(sortPattern),
-					"must be id, name or created, optionally followed by :asc or :desc")),
-			},
-		},
-		"most_recent": schema.BoolAttribute{
-			MarkdownDescription: "Newest first: shorthand for `sort = [\"created:desc\", \"id:desc\"]`, so `images[0]` " +
-				"is the newest match. Default `false`.",
-			Optional: true,
 		},
 		"images": schema.ListNestedAttribute{
 			MarkdownDescription: "The images found, in the requested order. Each has the attributes of the " +
@@ -112,15 +65,7 @@ func (d *imagesDataSource) Configure(_ context.Context, req datasource.Configure
 }
 
 func (d *imagesDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var sort types.List
-	var mostRecent types.Bool
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("sort"), &sort)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("most_recent"), &mostRecent)...)
-	if mostRecent.ValueBool() && !sort.IsNull() && !sort.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("sort"), "Conflicting Image Order", diags.Detail(
-			"most_recent = true sorts newest first (created:desc, id:desc), and sort asks for another order.",
-			"Remove sort, or remove most_recent and write the order you want in sort."))
-	}
+	validateOrder(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -129,12 +74,8 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	q, diagnostics := m.query(ctx)
+	q, diagnostics := m.query(ctx, nil)
 	resp.Diagnostics.Append(diagnostics...)
-	resp.Diagnostics.Append(stringSet(ctx, m.Architecture, &q.Architectures)...)
-	if !m.Sort.IsNull() {
-		resp.Diagnostics.Append(m.Sort.ElementsAs(ctx, &q.Sort, false)...)
-	}
 	if resp.Diagnostics.HasError() {
 		return
 	}

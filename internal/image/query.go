@@ -12,11 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
@@ -45,20 +41,21 @@ type imageQuery struct {
 // the same second share a created time.
 var newestFirst = []string{"created:desc", "id:desc"}
 
-// imageFilters are the arguments both data sources read the same way; each adds its own
-// (hetzner_image its id and one architecture, hetzner_images a set of architectures and sort).
-type imageFilters struct {
+// imageFilters are the arguments that every image query reads the same way; each adds its own
+// (hetzner_image its id and one architecture; hetzner_images and the list resource a set of
+// architectures and sort, as listFilters).
+type imageFilters[C stringCollection] struct {
 	Name              types.String `tfsdk:"name"`
 	LabelSelector     types.String `tfsdk:"label_selector"`
-	Type              types.Set    `tfsdk:"type"`
-	Status            types.Set    `tfsdk:"status"`
+	Type              C            `tfsdk:"type"`
+	Status            C            `tfsdk:"status"`
 	BoundTo           types.Int64  `tfsdk:"bound_to"`
 	IncludeDeprecated types.Bool   `tfsdk:"include_deprecated"`
 	MostRecent        types.Bool   `tfsdk:"most_recent"`
 }
 
-// query is the query builder of both data sources: it turns the shared arguments into a query.
-func (f imageFilters) query(ctx context.Context) (imageQuery, diag.Diagnostics) {
+// query is the query builder of every image query: it turns the shared arguments into a query.
+func (f imageFilters[C]) query(ctx context.Context) (imageQuery, diag.Diagnostics) {
 	q := imageQuery{
 		Name:              f.Name.ValueString(),
 		LabelSelector:     f.LabelSelector.ValueString(),
@@ -71,8 +68,16 @@ func (f imageFilters) query(ctx context.Context) (imageQuery, diag.Diagnostics) 
 	return q, diagnostics
 }
 
-// stringSet reads a set of strings, sorted, into dst; a null set leaves dst nil.
-func stringSet[T ~string](ctx context.Context, set types.Set, dst *[]T) diag.Diagnostics {
+// stringCollection is a set or list of strings: filters are sets in data sources and lists in
+// the list resource, which has no sets.
+type stringCollection interface {
+	IsNull() bool
+	IsUnknown() bool
+	ElementsAs(ctx context.Context, target any, allowUnhandled bool) diag.Diagnostics
+}
+
+// stringSet reads a set (or list) of strings, sorted, into dst; a null one leaves dst nil.
+func stringSet[T ~string](ctx context.Context, set stringCollection, dst *[]T) diag.Diagnostics {
 	if set.IsNull() || set.IsUnknown() {
 		return nil
 	}
@@ -86,47 +91,8 @@ func stringSet[T ~string](ctx context.Context, set types.Set, dst *[]T) diag.Dia
 	return d
 }
 
-// filterAttributes are the schema of the filters both data sources share, described once.
-func filterAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"label_selector": schema.StringAttribute{
-			MarkdownDescription: "Only images whose labels match this selector, such as `env=prod,role in (web,api),!legacy`: " +
-				"every term must hold. Terms are `k=v` (or `k==v`), `k!=v`, `k` (key present), `!k` (key absent), " +
-				"`k in (v1,v2)` and `k notin (v1,v2)`. Checked when Terraform plans; the API applies it.",
-			Optional:   true,
-			Validators: []validator.String{selectorValidator},
-		},
-		"type": schema.SetAttribute{
-			MarkdownDescription: "Only images of these types (`system`, `app`, `snapshot`, `backup`). Default: any type.",
-			ElementType:         types.StringType,
-			Optional:            true,
-			Validators:          enumSetValidators(asStrings(hcloud.ImageTypes)),
-		},
-		"status": schema.SetAttribute{
-			MarkdownDescription: "Only images in these statuses (`available`, `creating`, `unavailable`). Default: any " +
-				"status; set `[\"available\"]` to skip images that are still being written.",
-			ElementType: types.StringType,
-			Optional:    true,
-			Validators:  enumSetValidators(asStrings(hcloud.ImageStatuses)),
-		},
-		"include_deprecated": schema.BoolAttribute{
-			MarkdownDescription: "Also find deprecated images (Hetzner's older system images). Default `false`, like the API, " +
-				"on every lookup path: a deprecated image looked up by ID is not found unless this is `true`. A deprecated " +
-				"image that hetzner_image finds comes with a warning that says until when it can be used.",
-			Optional: true,
-		},
-	}
-}
-
 // architectures are the API's CPU architectures.
 var architectures = []string{"x86", "arm"}
-
-func enumSetValidators(values []string) []validator.Set {
-	return []validator.Set{
-		setvalidator.SizeAtLeast(1),
-		setvalidator.ValueStringsAre(stringvalidator.OneOf(values...)),
-	}
-}
 
 func asStrings[T ~string](values []T) []string {
 	out := make([]string, len(values))
