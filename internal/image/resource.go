@@ -81,7 +81,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"image once. Refreshing 100 images costs 9 requests instead of 100 of the project's 3600 an hour.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "Image ID.",
+				MarkdownDescription: descImageID,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{keep},
 			},
@@ -126,27 +126,27 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
 			},
-			"status":     computedString("`creating` while the disk is copied, then `available` (or `unavailable` when the copy failed).", keep),
-			"image_size": schema.Float64Attribute{MarkdownDescription: "Size of the image in GB, as billed; unknown while it is created.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
-			"disk_size":  schema.Float64Attribute{MarkdownDescription: "Size in GB of the disk the image holds.", Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
-			"created":    computedString("When the image was created (RFC 3339).", keep),
-			"created_from": computedObject("The server the image was made from, with the name it had then.", map[string]schema.Attribute{
-				"id":   schema.Int64Attribute{MarkdownDescription: "Server ID.", Computed: true},
-				"name": computedString("Server name when the image was made."),
+			"status":     computedString(descStatus, keep),
+			"image_size": schema.Float64Attribute{MarkdownDescription: descImageSize, Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"disk_size":  schema.Float64Attribute{MarkdownDescription: descDiskSize, Computed: true, PlanModifiers: []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}},
+			"created":    computedString(descCreated, keep),
+			"created_from": computedObject(descCreatedFrom, map[string]schema.Attribute{
+				"id":   schema.Int64Attribute{MarkdownDescription: descServerID, Computed: true},
+				"name": computedString(descServerName),
 			}),
 			"bound_to": schema.Int64Attribute{
-				MarkdownDescription: "For a backup, the ID of the server it is bound to (and deleted with); null for a snapshot.",
+				MarkdownDescription: descBoundTo,
 				Computed:            true,
 				PlanModifiers:       []planmodifier.Int64{boundToModifier{}},
 			},
-			"os_flavor":    computedString("Operating system family of the image, such as `ubuntu` or `debian` (`unknown` when the API cannot tell).", keep),
-			"os_version":   computedString("Operating system version, such as `24.04`; null when unknown.", keep),
-			"architecture": computedString("CPU architecture of the image: `x86` or `arm`, taken from the server.", keep),
-			"rapid_deploy": schema.BoolAttribute{MarkdownDescription: "Whether the image can be deployed rapidly.", Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
-			"deprecated":   computedString("When the image was deprecated (RFC 3339); null unless deprecated. Only Hetzner's own images are deprecated.", keep),
-			"deprecation": computedObject("Deprecation notice of the image, null unless deprecated.", map[string]schema.Attribute{
-				"announced":         computedString("When the deprecation was announced (RFC 3339)."),
-				"unavailable_after": computedString("After this time (RFC 3339) the image can no longer be used."),
+			"os_flavor":    computedString(descOSFlavor, keep),
+			"os_version":   computedString(descOSVersion, keep),
+			"architecture": computedString(descArchitecture, keep),
+			"rapid_deploy": schema.BoolAttribute{MarkdownDescription: descRapidDeploy, Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
+			"deprecated":   computedString(descDeprecated, keep),
+			"deprecation": computedObject(descDeprecation, map[string]schema.Attribute{
+				"announced":         computedString(descAnnounced),
+				"unavailable_after": computedString(descUnavailable),
 			}),
 		},
 		Blocks: map[string]schema.Block{
@@ -221,6 +221,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		progress = progressLogger(ctx, img.ID)
 		resp.Diagnostics.Append(state.fromAPIAll(img)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, img.ID)...)
 	}
 	img, err := r.client.CreateImageAndWait(ctx, serverID, opts, plan.shutdownOpts(), record,
 		func(p hcloud.ActionProgress) { progress(p) })
@@ -336,6 +337,9 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 			"Image %s no longer exists in Hetzner Cloud, so it was removed from the Terraform state; "+
 				"the next apply creates it again if the configuration still declares it.%s", state.ID.ValueString(), why))
 		resp.State.RemoveResource(ctx)
+		// The framework wants an identity after every Read without an error, even one that
+		// removes the resource; a CLI without identity sends none to keep.
+		resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
 		return
 	}
 	if err != nil {
@@ -345,6 +349,7 @@ func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.Diagnostics.Append(state.fromAPIAll(img)...)
 	state.lifecycleSettings = state.withDefaults()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, img.ID)...)
 }
 
 func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -402,6 +407,7 @@ func (r *imageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		next.DeleteProtection = types.BoolValue(want)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, id)...)
 }
 
 func updateHint(err error) string { return hint(err, updateHints, "") }
@@ -450,7 +456,15 @@ func protectedDetail(id string) string {
 }
 
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	img, d := findImport(ctx, r.client, req.ID)
+	importID := req.ID
+	if importID == "" && req.Identity != nil { // import { identity = { id = 1234 } }, Terraform 1.12+
+		var d diag.Diagnostics
+		importID, d = importIDFromIdentity(ctx, req.Identity)
+		if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	img, d := findImport(ctx, r.client, importID)
 	if d != nil {
 		resp.Diagnostics.Append(d)
 		return
@@ -459,6 +473,7 @@ func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStat
 	resp.Diagnostics.Append(state.fromAPIAll(img)...)
 	state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutTypes)}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, img.ID)...)
 }
 
 var timeoutTypes = map[string]attr.Type{
