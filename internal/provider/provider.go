@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -34,7 +35,10 @@ const DefaultPollInterval = 500 * time.Millisecond
 // raise or silence it on its own.
 const logSubsystem = "api"
 
-var _ provider.Provider = (*hetznerProvider)(nil)
+var (
+	_ provider.Provider                  = (*hetznerProvider)(nil)
+	_ provider.ProviderWithListResources = (*hetznerProvider)(nil)
+)
 
 // Option changes how the provider builds its client; tests use it to shorten waits.
 type Option func(*hcloud.Options)
@@ -171,10 +175,15 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 	client := hcloud.New(opts)
 	resp.DataSourceData = client
 	resp.ResourceData = client
+	resp.ListResourceData = client
 }
 
 func (p *hetznerProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{image.NewImageResource}
+}
+
+func (p *hetznerProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{image.NewImageListResource}
 }
 
 func (p *hetznerProvider) DataSources(context.Context) []func() datasource.DataSource {
