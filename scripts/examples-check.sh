@@ -43,22 +43,28 @@ while IFS= read -r dir; do
   rel=${dir#"$root"/}
   copy="$work/validate/$rel"
   mkdir -p "$copy"
-  cp "$dir"/*.tf "$copy/"
-  if ! grep -q required_providers "$copy"/*.tf; then
+  if compgen -G "$dir/*.tf" >/dev/null; then cp "$dir"/*.tf "$copy/"; fi
+  # Query files (list blocks, Terraform 1.14+) are validated with the configuration.
+  query=()
+  if compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
+    cp "$dir"/*.tfquery.hcl "$copy/"
+    query=(-query)
+  fi
+  if ! cat "$copy"/*.tf 2>/dev/null | grep -q required_providers; then
     {
       printf 'terraform {\n  required_providers {\n    hetzner = { source = "tf-hetzner/hetzner" }\n'
-      uncommented "$copy"/*.tf | grep -Eq "$uses_hcloud" && printf '    hcloud = { source = "hetznercloud/hcloud" }\n'
+      cat "$copy"/*.tf 2>/dev/null | uncommented | grep -Eq "$uses_hcloud" && printf '    hcloud = { source = "hetznercloud/hcloud" }\n'
       printf '  }\n}\n'
     } >"$copy/zz_required_providers.tf"
   fi
-  if out=$(cd "$copy" && "$tf" validate -no-color 2>&1); then
+  if out=$(cd "$copy" && "$tf" validate -no-color "${query[@]}" 2>&1); then
     echo "ok   $rel"
     validated=$((validated + 1))
   else
     fail "$rel: terraform validate"
     echo "$out" | without_override_warning
   fi
-done < <(find "$root/examples" -name '*.tf' -printf '%h\n' | sort -u)
+done < <(find "$root/examples" \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | sort -u)
 
-echo "examples: $validated of $(find "$root/examples" -name '*.tf' -printf '%h\n' | sort -u | wc -l) validated with both providers ($(cli_version "$tf"), terraform-provider-hcloud $(basename "$(dirname "$peer")" | sed "s/^hcloud-//"))"
+echo "examples: $validated of $(find "$root/examples" \( -name '*.tf' -o -name '*.tfquery.hcl' \) -printf '%h\n' | sort -u | wc -l) validated with both providers ($(cli_version "$tf"), terraform-provider-hcloud $(basename "$(dirname "$peer")" | sed "s/^hcloud-//"))"
 exit "$failed"

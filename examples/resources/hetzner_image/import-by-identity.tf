@@ -1,0 +1,5 @@
+# Terraform 1.12 and later: by the image's identity, its ID as a number.
+import {
+  to       = hetzner_image.db_backup
+  identity = { id = 123456790 }
+}
