@@ -76,14 +76,14 @@ func TestSSHKey_listFiltersAndPages(t *testing.T) {
 		return ids
 	}
 	for query, want := range map[string][]int64{
-		"":                                 {ops.ID, ci.ID},
-		"?name=ci":                         {ci.ID},
+		"":                                  {ops.ID, ci.ID},
+		"?name=ci":                          {ci.ID},
 		"?fingerprint=" + keyOpsFingerprint: {ops.ID},
-		"?label_selector=team%3Dops":       {ops.ID},
-		"?label_selector=team+in+(ops,ci)": {ops.ID, ci.ID},
-		"?sort=name":                       {ci.ID, ops.ID},
-		"?per_page=1&page=2":               {ci.ID},
-		"?name=nobody":                     {},
+		"?label_selector=team%3Dops":        {ops.ID},
+		"?label_selector=team+in+(ops,ci)":  {ops.ID, ci.ID},
+		"?sort=name":                        {ci.ID, ops.ID},
+		"?per_page=1&page=2":                {ci.ID},
+		"?name=nobody":                      {},
 	} {
 		if got := list(query); !slices.Equal(got, want) {
 			t.Errorf("GET /ssh_keys%s = %v, want %v", query, got, want)
