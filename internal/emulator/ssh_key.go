@@ -111,8 +111,11 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	if labels == nil {
 		labels = map[string]string{}
 	}
+	// The key is kept byte for byte, the newline of a key file included: the official
+	// provider stores what it sent and fails ("inconsistent result after apply") on any other
+	// answer, and users send file("~/.ssh/id_ed25519.pub") with it.
 	k := &SSHKey{
-		ID: e.nextSSHKeyID, Name: *name, Fingerprint: fingerprint, PublicKey: strings.TrimSpace(*public),
+		ID: e.nextSSHKeyID, Name: *name, Fingerprint: fingerprint, PublicKey: *public,
 		Labels: labels, Created: wireTime(rq.now),
 	}
 	e.nextSSHKeyID++
@@ -120,28 +123,25 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	return jsonReply(http.StatusCreated, sshKeyResponse{k.clone()})
 }
 
-// sshKeyUnique refuses a name or a fingerprint that a key other than self has.
+// sshKeyUnique refuses a name or a fingerprint that a key other than self has; the name is
+// checked first [assumed].
 func (e *Emulator) sshKeyUnique(name, fingerprint string, self int64) *apiError {
-	for _, k := range e.sshKeys {
-		if k.ID == self {
-			continue
+	taken := func(field string, same func(*SSHKey) bool) *apiError {
+		for _, k := range e.sshKeys {
+			if k.ID != self && same(k) {
+				return &apiError{
+					status: http.StatusConflict, code: "uniqueness_error",
+					message: "SSH key with the same " + field + " already exists",
+					details: map[string]any{"fields": []map[string]string{{"name": field}}},
+				}
+			}
 		}
-		field := ""
-		switch {
-		case k.Name == name:
-			field = "name"
-		case fingerprint != "" && k.Fingerprint == fingerprint:
-			field = "fingerprint"
-		default:
-			continue
-		}
-		return &apiError{
-			status: http.StatusConflict, code: "uniqueness_error",
-			message: "SSH key with the same " + field + " already exists",
-			details: map[string]any{"fields": []map[string]string{{"name": field}}},
-		}
+		return nil
 	}
-	return nil
+	if err := taken("name", func(k *SSHKey) bool { return k.Name == name }); err != nil {
+		return err
+	}
+	return taken("fingerprint", func(k *SSHKey) bool { return fingerprint != "" && k.Fingerprint == fingerprint })
 }
 
 func (e *Emulator) getSSHKey(rq *request) reply {

@@ -51,6 +51,13 @@ func TestSSHKey_createGetUpdateDelete(t *testing.T) {
 	// Its own name is no conflict.
 	h.do("PUT", "/v1/ssh_keys/"+itoa(k.ID), `{"name":"ops-2"}`).wantStatus(t, http.StatusOK)
 
+	// A key file's line, newline included, comes back as it was sent.
+	fromFile := h.createSSHKey(sshKeyBody("ci", keyCI+`\n`, `{}`))
+	if fromFile.PublicKey != keyCI+"\n" {
+		t.Errorf("public_key %q, want the key as sent, with its newline", fromFile.PublicKey)
+	}
+	h.do("DELETE", "/v1/ssh_keys/"+itoa(fromFile.ID), "").wantStatus(t, http.StatusNoContent)
+
 	h.do("DELETE", "/v1/ssh_keys/"+itoa(k.ID), "").wantStatus(t, http.StatusNoContent)
 	h.do("GET", "/v1/ssh_keys/"+itoa(k.ID), "").wantError(t, http.StatusNotFound, "not_found")
 	if keys := h.emu.SSHKeys(); len(keys) != 0 {
