@@ -83,7 +83,7 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	name, err := body.optString("name")
+	name, labels, err := body.nameAndLabels()
 	if err != nil {
 		return errorReply(err)
 	}
@@ -96,10 +96,6 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	}
 	if public == nil {
 		return errorReply(invalidInput("public_key", "is required"))
-	}
-	labels, err := body.optLabels("labels")
-	if err != nil {
-		return errorReply(err)
 	}
 	fingerprint, problem := sshKeyFingerprint(*public)
 	if problem != "" {
@@ -192,11 +188,7 @@ func (e *Emulator) updateSSHKey(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	name, err := body.optString("name")
-	if err != nil {
-		return errorReply(err)
-	}
-	labels, err := body.optLabels("labels")
+	name, labels, err := body.nameAndLabels()
 	if err != nil {
 		return errorReply(err)
 	}
