@@ -36,14 +36,14 @@ type Options struct {
 	// "Read" in the Cloud Console: GET requests pass, any other method is
 	// answered 401 token_readonly, before it has any effect.
 	ReadOnlyTokens []string
-	// ActionDuration is how long create_image actions run. Zero means the
+	// ActionDuration is how long create_image and change_type actions run. Zero means the
 	// action is returned "running" and is finished on any later read.
 	// change_protection actions run for ActionDuration/10.
 	ActionDuration time.Duration
 	// ProgressShape is how the progress of running actions rises; empty is linear.
 	ProgressShape ProgressShape
-	// PowerActionDuration is how long the shutdown, poweroff and poweron
-	// actions run; a server is stopping or starting meanwhile. Zero finishes
+	// PowerActionDuration is how long the shutdown, poweroff, poweron, reboot
+	// and reset actions run; a server is stopping or starting meanwhile. Zero finishes
 	// them on any later read.
 	PowerActionDuration time.Duration
 	// ShutdownDuration is how long an operating system takes from the ACPI
