@@ -155,12 +155,24 @@ var peerServerCases = []peerCase{
 		},
 	},
 	{
-		name: "hcloud_server resized by server_type: up keeping the disk, down, up with the disk",
+		name: "hcloud_server resized by server_type: up keeping the disk, down, up with the disk, down refused",
 		steps: []peerStep{
 			{name: "create cx23", hcl: resizeHCL("cx23", true), check: resizedTo("cx23", 40, false)},
 			{name: "up to cx33, keep_disk", hcl: resizeHCL("cx33", true), check: resizedTo("cx33", 40, true)},
 			{name: "down to cx23", hcl: resizeHCL("cx23", true), check: resizedTo("cx23", 40, true)},
 			{name: "up to cx33 with the disk", hcl: resizeHCL("cx33", false), check: resizedTo("cx33", 80, true)},
+			// The disk grew: the API refuses the smaller type, after the provider powered the
+			// server off (it stays off: the provider does not power it on again).
+			{name: "down to cx23 after the disk grew", hcl: resizeHCL("cx23", false),
+				wantError: "has a disk of 40 GB, smaller than the 80 GB of server", check: func(t *testing.T, p *peerRun) {
+					srv := p.createdServer(t)
+					if srv.ServerType != "cx33" || srv.DiskSize != 80 || srv.Status != emulator.ServerStatusOff {
+						t.Errorf("after the refusal the server is a %s with %g GB, %s; want the cx33 with 80 GB, off", srv.ServerType, srv.DiskSize, srv.Status)
+					}
+					if got, want := p.stepRequests(), []string{fmt.Sprintf("POST /v1/servers/%d/actions/poweroff", srv.ID)}; !slices.Equal(got, want) {
+						t.Errorf("the provider sent %v (refused requests aside), want %v", got, want)
+					}
+				}},
 			{name: "destroy", hcl: resizeHCL("cx33", false), cmds: [][]string{{"destroy", "-auto-approve"}}, destroy: true, check: noServerLeft},
 		},
 	},
