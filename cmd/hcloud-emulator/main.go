@@ -39,9 +39,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	token := fs.String("token", "", "the only accepted API token (default: any 64-character alphanumeric token)")
-	actionDuration := fs.Duration("action-duration", 2*time.Second, "how long create_image actions run")
+	actionDuration := fs.Duration("action-duration", 2*time.Second, "how long create_image and change_type actions run")
 	progressShape := fs.String("progress-shape", "linear", "how the progress of running actions rises: linear, stalled (0 until it jumps to 100), steps (of 25) or slow-start")
-	powerDuration := fs.Duration("power-duration", time.Second, "how long the shutdown, poweroff and poweron actions run")
+	powerDuration := fs.Duration("power-duration", time.Second, "how long the shutdown, poweroff, poweron, reboot and reset actions run")
 	shutdownDuration := fs.Duration("shutdown-duration", 3*time.Second, "how long a server takes from the graceful shutdown request to off")
 	var ignoreACPI serverIDs
 	fs.Var(&ignoreACPI, "ignore-acpi-shutdown", "comma-separated ids of servers whose operating system ignores the graceful shutdown (only poweroff stops them)")

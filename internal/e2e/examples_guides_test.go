@@ -63,7 +63,29 @@ func restoreFromTheNewestSnapshot(t *testing.T, g guideRun) []int64 {
 		t.Errorf("restored server %d from image %d (%s), want a new server from the newest available snapshot %d (before: server %d from %d)",
 			after.ID, after.ImageID, after.Status, newer.ID, before.ID, before.ImageID)
 	}
+	if !slices.Equal(after.SSHKeys, before.SSHKeys) || len(after.SSHKeys) != 1 {
+		t.Errorf("the restored server has the keys %v, the one before %v; want the guide's one key", after.SSHKeys, before.SSHKeys)
+	}
+	resizeInPlace(t, g, after)
 	return []int64{newer.ID, writing.ID}
+}
+
+// resizeInPlace: a bigger server_type and back resize the same server, which runs again after
+// each, its disk kept (keep_disk).
+func resizeInPlace(t *testing.T, g guideRun, before emulator.Server) {
+	t.Helper()
+	for _, typ := range []string{"cx33", "cx23"} {
+		g.run("apply", "-auto-approve", "-var", "server_type="+typ)
+		g.run("plan", "-detailed-exitcode", "-var", "server_type="+typ)
+		after := g.server(t)
+		if after.ID != before.ID || after.ServerType != typ || after.DiskSize != before.DiskSize || after.Status != emulator.ServerStatusRunning {
+			t.Errorf("server_type=%s: server %d is a %s with %g GB, %s; want server %d resized in place, %g GB, running",
+				typ, after.ID, after.ServerType, after.DiskSize, after.Status, before.ID, before.DiskSize)
+		}
+	}
+	if h := g.emu.ServerHistory(before.ID); !slices.Contains(h, "change_server_type (cx23 to cx33)") || !slices.Contains(h, "change_server_type (cx33 to cx23)") {
+		t.Errorf("the server's history lacks the two resizes: %v", h)
+	}
 }
 
 // upgradeKeepsTheSnapshot: a new os_image replaces the server; the snapshot taken before
@@ -75,6 +97,11 @@ func upgradeKeepsTheSnapshot(t *testing.T, g guideRun) []int64 {
 		kept = append(kept, id)
 	}
 	before := g.server(t)
+	// The hardware upgrade first: the same server, so the snapshot stays as it is.
+	resizeInPlace(t, g, before)
+	if got := g.w.managedImages(); len(got) != len(kept) {
+		t.Errorf("the resize changed the images in the state: %v", got)
+	}
 	g.run("apply", "-auto-approve", "-var", "os_image=debian-12")
 	g.run("plan", "-detailed-exitcode", "-var", "os_image=debian-12")
 	after := g.server(t)

@@ -43,12 +43,22 @@ var exampleRuns = []exampleRun{
 	{dir: "guides/snapshot-rotation", vars: []string{"-var", "server_name=db-1", "-var", "rotation=20000", "-var", "keep=2"}},
 	// These create a server named web-1: the project starts without the seeded one.
 	{dir: "provider/with-hcloud", setup: withoutSeededWeb, unprotect: true},
-	{dir: "guides/snapshot-before-upgrade", setup: withoutSeededWeb, keepsImages: true, then: upgradeKeepsTheSnapshot},
-	{dir: "guides/restore-from-snapshot", setup: func(t *testing.T, emu *emulator.Emulator) {
+	{dir: "guides/snapshot-before-upgrade", vars: adminKey, setup: withoutSeededWeb, keepsImages: true, then: upgradeKeepsTheSnapshot},
+	{dir: "guides/restore-from-snapshot", vars: adminKey, setup: func(t *testing.T, emu *emulator.Emulator) {
 		withoutSeededWeb(t, emu)
 		// The snapshot to restore: what hetzner_image.web_baseline of with-hcloud leaves.
 		webSnapshot(emu, "web-1 baseline", 0, emulator.ImageStatusAvailable)
 	}, then: restoreFromTheNewestSnapshot},
+}
+
+// adminKey points the guides' ssh_public_key_file at a public key of testdata.
+var adminKey = []string{"-var", "ssh_public_key_file=" + must(filepath.Abs(filepath.Join("testdata", "admin_ed25519.pub")))}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func withoutSeededWeb(t *testing.T, emu *emulator.Emulator) {

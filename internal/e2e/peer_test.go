@@ -33,6 +33,9 @@ type peerStep struct {
 	destroy bool
 	// check compares the state with the emulator after the command.
 	check func(t *testing.T, p *peerRun)
+	// wantError: the last command must fail with this text in its output (the peer's own
+	// diagnostic); no plan follows, check says what must not have happened.
+	wantError string
 }
 
 // peerRun is what a step's check sees.
@@ -40,17 +43,25 @@ type peerRun struct {
 	w        *workspace
 	emu      *emulator.Emulator
 	endpoint string
+	requests *requestLog
+	// stepStart is how many requests the log held when the step began.
+	stepStart int
 }
 
 // peerFixture adds what a case needs to the seeded emulator.
 type peerFixture func(t *testing.T, emu *emulator.Emulator)
 
-var peerCases = []struct {
+// peerCase is one configuration's story, step by step.
+type peerCase struct {
 	name    string
 	opts    emulator.Options
 	fixture peerFixture
 	steps   []peerStep
-}{
+	// actions: the case invokes actions, which only Terraform 1.14 and newer have.
+	actions bool
+}
+
+var peerCases = []peerCase{
 	{
 		name: "hcloud_snapshot with labels: create, update, import, destroy",
 		steps: []peerStep{
@@ -179,31 +190,51 @@ var peerCases = []struct {
 
 // TestAccPeer runs the conformance table on the CLI that TF_ACC_TERRAFORM_PATH names.
 func TestAccPeer(t *testing.T) {
-	for _, tc := range peerCases {
+	for _, tc := range append(slices.Clone(peerCases), peerServerCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			opts := tc.opts
 			opts.ActionDuration = 200 * time.Millisecond
+			log := &requestLog{}
+			opts.OnResponse = log.observe
 			emu, endpoint := emulatortest.Start(t, opts)
 			if tc.fixture != nil {
 				tc.fixture(t, emu)
 			}
-			p := &peerRun{w: newWorkspace(t, endpoint, emulatortest.Token, withPeer()), emu: emu, endpoint: endpoint}
+			p := &peerRun{w: newWorkspace(t, endpoint, emulatortest.Token, withPeer()), emu: emu, endpoint: endpoint, requests: log}
+			if tc.actions {
+				skipBelowTerraform114(t, p.w)
+			}
 			for i, step := range tc.steps {
 				name := step.name
 				if name == "" {
 					name = "apply"
 				}
 				p.w.write(step.hcl)
+				p.stepStart = log.len()
 				cmds := step.cmds
 				if cmds == nil {
 					cmds = [][]string{{"apply", "-auto-approve"}}
 				}
-				for _, args := range cmds {
+				for j, args := range cmds {
 					args = p.expand(args)
-					if out, err := p.w.run(args...); err != nil {
+					out, err := p.w.run(args...)
+					if step.wantError != "" && j == len(cmds)-1 {
+						if err == nil || !strings.Contains(oneLine(out), step.wantError) {
+							t.Fatalf("step %d (%s): %v: want a failure saying %q, got %v:\n%s", i+1, name, args, step.wantError, err, out)
+						}
+						continue
+					}
+					if err != nil {
 						t.Fatalf("step %d (%s): %v: %v\n%s", i+1, name, args, err, out)
 					}
+				}
+				if step.wantError != "" {
+					step.check(t, p)
+					if t.Failed() {
+						t.Fatalf("step %d (%s): the refusal left a trace", i+1, name)
+					}
+					continue
 				}
 				plan := []string{"plan", "-detailed-exitcode"}
 				if step.destroy {
@@ -221,13 +252,22 @@ func TestAccPeer(t *testing.T) {
 	}
 }
 
-// expand replaces {snapshot} with the id of the one snapshot the emulator holds, and {server}
-// with the id of the one server the test created.
+// expand replaces {snapshot} with the id of the one snapshot the emulator holds, {server}
+// with the id of the one server the test created, and {sshkey:NAME} with the id of
+// the SSH key of that name.
 func (p *peerRun) expand(args []string) []string {
 	out := slices.Clone(args)
 	for i, a := range out {
 		if a == "{server}" {
 			out[i] = strconv.FormatInt(p.createdServer(p.w.t).ID, 10)
+		}
+		if name, ok := strings.CutPrefix(a, "{sshkey:"); ok {
+			keys := p.emu.SSHKeys()
+			k := slices.IndexFunc(keys, func(k emulator.SSHKey) bool { return k.Name+"}" == name })
+			if k < 0 {
+				p.w.t.Fatalf("want the SSH key %s to import, the emulator holds %v", a, keys)
+			}
+			out[i] = strconv.FormatInt(keys[k].ID, 10)
 		}
 		if a == "{snapshot}" {
 			snaps := p.emu.ImagesOfType("snapshot")

@@ -55,8 +55,10 @@ type actionState struct {
 	// protection it reverts on failure (change_protection).
 	imageID            int64
 	previousProtection *bool
-	// serverID is the server whose power a poweroff or poweron action switches.
+	// serverID is the server whose power a poweroff or poweron action switches, or whose type
+	// a change_server_type action changes (resize).
 	serverID int64
+	resize   *serverResize
 }
 
 func (a *actionState) view() Action {
@@ -149,6 +151,7 @@ func (e *Emulator) finish(a *actionState) {
 	}
 	a.Status = ActionStatusSuccess
 	a.Progress = 100
+	e.applyResize(a)
 	if img != nil && a.Command == commandCreateImage {
 		img.Status = ImageStatusAvailable
 		size := imageSize(img.DiskSize)

@@ -41,6 +41,7 @@ func (e *Emulator) adminReply(r *http.Request) reply {
 		return jsonReply(http.StatusOK, struct {
 			Servers []Server `json:"servers"`
 			Images  []Image  `json:"images"`
+			SSHKeys []SSHKey `json:"ssh_keys"`
 			Actions []Action `json:"actions"`
 			// RemovedByAPI are the images the API removed on its own (rotated or disabled
 			// backups, backups of deleted servers).
@@ -48,7 +49,8 @@ func (e *Emulator) adminReply(r *http.Request) reply {
 			// ServerHistory maps a server id to its power history (see ServerHistory).
 			ServerHistory map[int64][]string `json:"server_history"`
 		}{
-			byID(e.servers, (*Server).clone), byID(e.images, (*Image).clone), byID(e.actions, (*actionState).view),
+			byID(e.servers, (*Server).clone), byID(e.images, (*Image).clone), byID(e.sshKeys, (*SSHKey).clone),
+			byID(e.actions, (*actionState).view),
 			nonNilIDs(e.removedByAPI), e.history,
 		})
 	case r.URL.Path == "/__emulator/faults" && r.Method == http.MethodPost:

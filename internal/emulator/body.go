@@ -76,3 +76,14 @@ func (b jsonBody) optLabels(key string) (map[string]string, *apiError) {
 	}
 	return m, nil
 }
+
+// nameAndLabels decodes the optional name and labels that the update requests of servers and
+// SSH keys (and the create of a key) share.
+func (b jsonBody) nameAndLabels() (*string, map[string]string, *apiError) {
+	name, err := b.optString("name")
+	if err != nil {
+		return nil, nil, err
+	}
+	labels, err := b.optLabels("labels")
+	return name, labels, err
+}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"slices"
 	"strconv"
+	"time"
 )
 
 // The catalog: the locations, datacenters and server types a server refers to. They are
@@ -50,6 +51,7 @@ type ServerType struct {
 	StorageType  string               `json:"storage_type"`
 	Architecture string               `json:"architecture"`
 	Deprecated   *bool                `json:"deprecated"`
+	Deprecation  *Deprecation         `json:"deprecation"`
 	Locations    []serverTypeLocation `json:"locations"`
 	Prices       []serverTypePrice    `json:"prices"`
 }
@@ -102,24 +104,50 @@ type serverTypeSpec struct {
 	name, arch   string
 	cores        int
 	memory, disk float64
+	// deprecation is set on a type Hetzner no longer sells: announced, then unavailable
+	// after a date, when it can no longer be ordered or resized to.
+	deprecation *Deprecation
 }
 
+// gen1Deprecation is the deprecation of the first generation of shared x86 types (cx11 to
+// cx51): announced in June 2024, not orderable since September 2024 [dates assumed].
+var gen1Deprecation = &Deprecation{
+	Announced:        mustTime("2024-06-06T00:00:00Z"),
+	UnavailableAfter: mustTime("2024-09-06T00:00:00Z"),
+}
+
+// catalogServerTypes: ids, cores, memory and disk as in Hetzner's catalogue (cx11 is 1, cpx11
+// 22, cax11 45, cx22 104); cx23 and cx33 keep the ids this table gave them first [assumed].
+// The order matters to serverTypeFor: the first of equal disks wins.
 var catalogServerTypes = []serverTypeSpec{
 	{id: 104, name: "cx22", arch: "x86", cores: 2, memory: 4, disk: 40},
 	{id: 105, name: "cx32", arch: "x86", cores: 4, memory: 8, disk: 80},
 	{id: 106, name: "cx42", arch: "x86", cores: 8, memory: 16, disk: 160},
+	{id: 107, name: "cx52", arch: "x86", cores: 16, memory: 32, disk: 320},
 	{id: 114, name: "cx23", arch: "x86", cores: 2, memory: 4, disk: 40},
 	{id: 115, name: "cx33", arch: "x86", cores: 4, memory: 8, disk: 80},
 	{id: 45, name: "cax11", arch: "arm", cores: 2, memory: 4, disk: 40},
 	{id: 93, name: "cax21", arch: "arm", cores: 4, memory: 8, disk: 80},
+	{id: 94, name: "cax31", arch: "arm", cores: 8, memory: 16, disk: 160},
+	{id: 22, name: "cpx11", arch: "x86", cores: 2, memory: 2, disk: 40},
+	{id: 23, name: "cpx21", arch: "x86", cores: 3, memory: 4, disk: 80},
+	{id: 24, name: "cpx31", arch: "x86", cores: 4, memory: 8, disk: 160},
+	{id: 1, name: "cx11", arch: "x86", cores: 1, memory: 2, disk: 20, deprecation: gen1Deprecation},
+	{id: 3, name: "cx21", arch: "x86", cores: 2, memory: 4, disk: 40, deprecation: gen1Deprecation},
 }
 
-// serverTypeFor picks the smallest server type of the architecture whose disk holds diskSize.
+// unavailable reports whether the type can no longer be ordered or resized to.
+func (st ServerType) unavailable(now time.Time) bool {
+	return st.Deprecation != nil && now.After(st.Deprecation.UnavailableAfter)
+}
+
+// serverTypeFor picks the smallest server type of the architecture whose disk holds diskSize,
+// of those still sold.
 func serverTypeFor(arch string, diskSize float64) string {
 	best := ""
 	bestDisk := 0.0
 	for _, st := range catalogServerTypes {
-		if st.arch == arch && st.disk >= diskSize && (best == "" || st.disk < bestDisk) {
+		if st.deprecation == nil && st.arch == arch && st.disk >= diskSize && (best == "" || st.disk < bestDisk) {
 			best, bestDisk = st.name, st.disk
 		}
 	}
@@ -145,12 +173,20 @@ func serverTypeIDs() []int64 {
 	return ids
 }
 
+// datacenterOf is the datacenter of a location: every type is supported, the deprecated ones
+// are neither available nor available for migration [assumed].
 func datacenterOf(loc Location) Datacenter {
 	dc := catalogDatacenters[loc.Name]
 	ids := serverTypeIDs()
+	sold := make([]int64, 0, len(ids))
+	for _, st := range catalogServerTypes {
+		if st.deprecation == nil {
+			sold = append(sold, st.id)
+		}
+	}
 	return Datacenter{
 		ID: dc.id, Name: dc.name, Description: loc.City + " 1 virtual DC " + strconv.FormatInt(dc.id, 10), Location: loc,
-		ServerTypes: datacenterServerTypes{Available: ids, AvailableForMigration: ids, Supported: ids},
+		ServerTypes: datacenterServerTypes{Available: sold, AvailableForMigration: sold, Supported: ids},
 	}
 }
 
@@ -168,17 +204,19 @@ func serverTypeWhere(match func(serverTypeSpec) bool) (ServerType, bool) {
 		return ServerType{}, false
 	}
 	c := catalogServerTypes[i]
-	notDeprecated := false
+	deprecated := c.deprecation != nil
 	st := ServerType{
 		ID: c.id, Name: c.name, Description: upper(c.name), Category: "cost_optimized", Cores: c.cores, Memory: c.memory,
-		Disk: c.disk, CPUType: "shared", StorageType: "local", Architecture: c.arch, Deprecated: &notDeprecated,
-		Locations: []serverTypeLocation{}, Prices: []serverTypePrice{},
+		Disk: c.disk, CPUType: "shared", StorageType: "local", Architecture: c.arch, Deprecated: &deprecated,
+		Deprecation: c.deprecation, Locations: []serverTypeLocation{}, Prices: []serverTypePrice{},
 	}
 	// About 1.10 € a month per GB of memory, net, an hour being a 730th of a month; gross
 	// adds 19 % VAT [assumed].
 	monthly := c.memory * 1.1
 	for _, loc := range catalogLocations {
-		st.Locations = append(st.Locations, serverTypeLocation{ID: loc.ID, Name: loc.Name})
+		// The type-level deprecation is deprecated in favour of the per-location one; the
+		// API sends both, alike where a type is gone everywhere [assumed].
+		st.Locations = append(st.Locations, serverTypeLocation{ID: loc.ID, Name: loc.Name, Deprecation: c.deprecation})
 		st.Prices = append(st.Prices, serverTypePrice{
 			Location:          loc.Name,
 			PriceHourly:       euros(monthly / 730),

@@ -1,6 +1,7 @@
 // Package emulator is an in-memory Hetzner Cloud API for images, the servers
-// they are made of (create, update, power, backups, protection, delete), the
-// server types, and actions. It serves the wire format of the real API (see
+// they are made of (create, update, power, reboot, resize, backups, protection,
+// delete), the SSH keys servers are created with, the server types, and actions.
+// It serves the wire format of the real API (see
 // /work/shared/hcloud-api/IMAGES-API.md) so that the provider, its client and
 // the official provider can be tested end to end without an account.
 //
@@ -35,14 +36,14 @@ type Options struct {
 	// "Read" in the Cloud Console: GET requests pass, any other method is
 	// answered 401 token_readonly, before it has any effect.
 	ReadOnlyTokens []string
-	// ActionDuration is how long create_image actions run. Zero means the
+	// ActionDuration is how long create_image and change_type actions run. Zero means the
 	// action is returned "running" and is finished on any later read.
 	// change_protection actions run for ActionDuration/10.
 	ActionDuration time.Duration
 	// ProgressShape is how the progress of running actions rises; empty is linear.
 	ProgressShape ProgressShape
-	// PowerActionDuration is how long the shutdown, poweroff and poweron
-	// actions run; a server is stopping or starting meanwhile. Zero finishes
+	// PowerActionDuration is how long the shutdown, poweroff, poweron, reboot
+	// and reset actions run; a server is stopping or starting meanwhile. Zero finishes
 	// them on any later read.
 	PowerActionDuration time.Duration
 	// ShutdownDuration is how long an operating system takes from the ACPI
@@ -96,7 +97,9 @@ type Emulator struct {
 	servers      map[int64]*Server
 	images       map[int64]*Image
 	actions      map[int64]*actionState
+	sshKeys      map[int64]*SSHKey
 	nextServerID int64
+	nextSSHKeyID int64
 	nextImageID  int64
 	nextActionID int64
 	serverLocks  map[int64]time.Time
@@ -125,7 +128,9 @@ func New(opts Options) *Emulator {
 		servers:      map[int64]*Server{},
 		images:       map[int64]*Image{},
 		actions:      map[int64]*actionState{},
+		sshKeys:      map[int64]*SSHKey{},
 		nextServerID: firstServerID,
+		nextSSHKeyID: firstSSHKeyID,
 		nextImageID:  firstImageID,
 		nextActionID: firstActionID,
 		serverLocks:  map[int64]time.Time{},
@@ -185,10 +190,15 @@ func (e *Emulator) routeTable() []*route {
 		def("/v1/servers/{id}/actions/shutdown", map[string]handler{http.MethodPost: e.shutdownServer}),
 		def("/v1/servers/{id}/actions/poweroff", map[string]handler{http.MethodPost: e.poweroffServer}),
 		def("/v1/servers/{id}/actions/poweron", map[string]handler{http.MethodPost: e.poweronServer}),
+		def("/v1/servers/{id}/actions/reboot", map[string]handler{http.MethodPost: e.rebootServer}),
+		def("/v1/servers/{id}/actions/reset", map[string]handler{http.MethodPost: e.resetServer}),
+		def("/v1/servers/{id}/actions/change_type", map[string]handler{http.MethodPost: e.changeServerType}),
 		def("/v1/servers/{id}/actions/enable_backup", map[string]handler{http.MethodPost: e.enableBackup}),
 		def("/v1/servers/{id}/actions/disable_backup", map[string]handler{http.MethodPost: e.disableBackup}),
 		def("/v1/server_types", map[string]handler{http.MethodGet: e.listServerTypes}),
 		def("/v1/server_types/{id}", map[string]handler{http.MethodGet: e.getServerType}),
+		def("/v1/ssh_keys", map[string]handler{http.MethodGet: e.listSSHKeys, http.MethodPost: e.createSSHKey}),
+		def("/v1/ssh_keys/{id}", map[string]handler{http.MethodGet: e.getSSHKey, http.MethodPut: e.updateSSHKey, http.MethodDelete: e.deleteSSHKey}),
 		def("/v1/actions", map[string]handler{http.MethodGet: e.listActions}),
 		def("/v1/actions/{id}", map[string]handler{http.MethodGet: e.getAction}),
 	}

@@ -26,6 +26,8 @@ const (
 	commandShutdownServer = "shutdown_server"
 	commandStopServer     = "stop_server"
 	commandStartServer    = "start_server"
+	commandRebootServer   = "reboot_server"
+	commandResetServer    = "reset_server"
 )
 
 // serverTransition is a status a server reaches at a given time: the end of a
@@ -180,4 +182,22 @@ func (e *Emulator) switchPower(rq *request, command, target, meanwhile string) r
 		a.serverID = srv.ID
 	}
 	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+}
+
+// rebootServer is POST /servers/{id}/actions/reboot: an ACPI reboot request. Like shutdown, the
+// action only says the request was delivered; a running server stays running (its operating
+// system restarts inside), an off server stays off [assumed].
+func (e *Emulator) rebootServer(rq *request) reply {
+	_, a, rep, ok := e.startPowerAction(rq, commandRebootServer)
+	if !ok {
+		return rep
+	}
+	return jsonReply(http.StatusCreated, actionResponse{a.view()})
+}
+
+// resetServer is POST /servers/{id}/actions/reset: "Cuts power to a Server and starts it
+// again". A running server stays running; one that is off or stopping is starting while the
+// action runs and running when it succeeds [assumed: the description says it starts again].
+func (e *Emulator) resetServer(rq *request) reply {
+	return e.switchPower(rq, commandResetServer, ServerStatusRunning, ServerStatusStarting)
 }

@@ -47,6 +47,9 @@ type Server struct {
 	// the server has no such address (null in public_net).
 	IPv4Disabled bool `json:"ipv4_disabled,omitempty"`
 	IPv6Disabled bool `json:"ipv6_disabled,omitempty"`
+	// SSHKeys are the ids of the keys the server was created with (the API injects them and
+	// does not show them on the server object).
+	SSHKeys []int64 `json:"ssh_keys,omitempty"`
 }
 
 // serverStatuses are every status the API knows, for the status filter of GET /servers: the
@@ -62,6 +65,7 @@ func (s *Server) clone() Server {
 	if c.Labels == nil {
 		c.Labels = map[string]string{}
 	}
+	c.SSHKeys = slices.Clone(s.SSHKeys)
 	return c
 }
 

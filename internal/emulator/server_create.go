@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 const (
@@ -37,14 +38,15 @@ type createServerResponse struct {
 // (hcloud-go sends an id as a JSON number, a name as a string) and optionally a location or a
 // datacenter. Every input error is 422 invalid_input naming the field, including a server
 // type, image or location that does not exist [assumed: the body is wrong, not the path, so
-// not 404]; a name in use is 409 uniqueness_error. The emulator has no SSH keys, volumes,
-// networks, firewalls, placement groups or primary IPs, so any reference to one is unknown.
+// not 404]; a name in use is 409 uniqueness_error. ssh_keys name keys by id or name; the
+// emulator has no volumes, networks, firewalls, placement groups or primary IPs, so any
+// reference to one is unknown.
 //
 // The server is "initializing" while the create_server action runs and, with
 // start_after_create (default true), while the start_server action in next_actions runs after
 // it; then running, or off without start_after_create.
 func (e *Emulator) createServer(rq *request) reply {
-	in, err := e.parseCreateServer(rq.body)
+	in, err := e.parseCreateServer(rq.body, rq.now)
 	if err != nil {
 		return errorReply(err)
 	}
@@ -59,6 +61,7 @@ func (e *Emulator) createServer(rq *request) reply {
 		ImageID: in.image.ID, Labels: in.labels, Created: wireTime(rq.now),
 		IPv4Disabled: !in.ipv4, IPv6Disabled: !in.ipv6,
 	}
+	srv.SSHKeys = in.sshKeys
 	e.nextServerID++
 	e.servers[srv.ID] = srv
 	e.record(srv.ID, commandCreateServer)
@@ -76,10 +79,14 @@ func (e *Emulator) createServer(rq *request) reply {
 	last.serverID = srv.ID
 	e.transitions[srv.ID] = serverTransition{status: final, at: last.deadline, action: last.ID}
 
-	// Without SSH keys (the emulator has none) the API generates a root password.
-	password := rootPassword()
+	// "If you do not specify any ssh_keys we will generate a root password" (create_server).
+	var password *string
+	if len(in.sshKeys) == 0 {
+		p := rootPassword()
+		password = &p
+	}
 	return jsonReply(http.StatusCreated, createServerResponse{
-		Server: e.view(srv, rq.now), Action: create.view(), NextActions: next, RootPassword: &password,
+		Server: e.view(srv, rq.now), Action: create.view(), NextActions: next, RootPassword: password,
 	})
 }
 
@@ -91,9 +98,10 @@ type createServerInput struct {
 	labels     map[string]string
 	start      bool
 	ipv4, ipv6 bool
+	sshKeys    []int64
 }
 
-func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) {
+func (e *Emulator) parseCreateServer(raw []byte, now time.Time) (createServerInput, *apiError) {
 	in := createServerInput{start: true, ipv4: true, ipv6: true, labels: map[string]string{}}
 	body, err := decodeBody(raw)
 	if err != nil {
@@ -113,6 +121,12 @@ func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) 
 	st, err := idOrNameOf(body, "server_type", serverTypeByID, serverTypeByName)
 	if err != nil {
 		return in, err
+	}
+	// A type past its deprecation's unavailable_after "can not be used to create new
+	// resources" (deprecation_info); the code is change_type's for a deprecated type [assumed].
+	if st.unavailable(now) {
+		return in, &apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type",
+			message: fmt.Sprintf("server type %s is deprecated and can no longer be ordered", st.Name)}
 	}
 	in.serverType = st
 
@@ -149,7 +163,10 @@ func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) 
 	if in.ipv4, in.ipv6, err = parsePublicNet(body); err != nil {
 		return in, err
 	}
-	for _, field := range []string{"ssh_keys", "volumes", "networks", "firewalls"} {
+	if in.sshKeys, err = e.sshKeysOf(body); err != nil {
+		return in, err
+	}
+	for _, field := range []string{"volumes", "networks", "firewalls"} {
 		var list []json.RawMessage
 		present, err := body.field(field, &list, "an array")
 		if err != nil {

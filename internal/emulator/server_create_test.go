@@ -214,3 +214,85 @@ func TestResponsesMatchOpenAPI_createServer(t *testing.T) {
 		}
 	}
 }
+
+// cx11 (id 1) is gone: deprecated everywhere, past unavailable_after, as the official provider
+// reads it to print its own diagnostic; a server of it cannot be created.
+func TestServerTypes_cx11IsDeprecatedAndUnavailable(t *testing.T) {
+	h := newHarness(t, Options{})
+	var one struct {
+		ServerType ServerType `json:"server_type"`
+	}
+	h.do("GET", "/v1/server_types/1", "").decode(t, &one)
+	st := one.ServerType
+	if st.Name != "cx11" || st.Deprecated == nil || !*st.Deprecated || st.Deprecation == nil ||
+		!st.Deprecation.UnavailableAfter.Before(testEpoch) || !st.Deprecation.Announced.Before(st.Deprecation.UnavailableAfter) {
+		t.Fatalf("server type 1 = %+v", st)
+	}
+	for _, loc := range st.Locations {
+		if loc.Deprecation == nil || *loc.Deprecation != *st.Deprecation {
+			t.Errorf("location %s: deprecation %+v, want the type's", loc.Name, loc.Deprecation)
+		}
+	}
+	var cx23 struct {
+		ServerTypes []ServerType `json:"server_types"`
+	}
+	h.do("GET", "/v1/server_types?name=cx23", "").decode(t, &cx23)
+	if got := cx23.ServerTypes[0]; got.Deprecation != nil || *got.Deprecated || got.Locations[0].Deprecation != nil {
+		t.Errorf("cx23 is deprecated: %+v", got)
+	}
+	before := len(h.emu.Servers())
+	for _, typ := range []string{`"cx11"`, `1`} {
+		e := h.do("POST", "/v1/servers", `{"name":"old","server_type":`+typ+`,"image":"ubuntu-24.04"}`).wantError(t, 422, "invalid_server_type")
+		if e.Error.Message != "server type cx11 is deprecated and can no longer be ordered" {
+			t.Errorf("message %q", e.Error.Message)
+		}
+	}
+	if got := len(h.emu.Servers()); got != before {
+		t.Errorf("%d servers after refused creates, want %d", got, before)
+	}
+	// A datacenter supports it, but has it neither available nor for migration.
+	dc := h.getServer(101).Datacenter.ServerTypes
+	if !slices.Contains(dc.Supported, 1) || slices.Contains(dc.Available, 1) || slices.Contains(dc.AvailableForMigration, 1) {
+		t.Errorf("datacenter server types %+v", dc)
+	}
+}
+
+// Every answer of the new routes (SSH keys, change_type, reboot, reset) and the deprecated
+// server type is checked against the OpenAPI description, errors included.
+func TestResponsesMatchOpenAPI_sshKeysResizeRebootReset(t *testing.T) {
+	h, rec := newValidatedHarness(t, Options{ActionDuration: time.Second, PowerActionDuration: time.Second})
+	steps := []struct{ method, path, body string }{
+		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyOps + `","labels":{"team":"ops"}}`},
+		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyCI + `"}`},
+		{"POST", "/v1/ssh_keys", `{"name":"bad","public_key":"ssh-foo AAAA"}`},
+		{"GET", "/v1/ssh_keys?name=ops&fingerprint=" + keyOpsFingerprint + "&label_selector=team&sort=name:desc&page=1&per_page=5", ""},
+		{"GET", "/v1/ssh_keys/7001", ""},
+		{"GET", "/v1/ssh_keys/7999", ""},
+		{"PUT", "/v1/ssh_keys/7001", `{"name":"ops-2","labels":{}}`},
+		{"POST", "/v1/servers", `{"name":"app-1","server_type":"cx23","image":"ubuntu-24.04","ssh_keys":[7001]}`},
+		{"POST", "/v1/servers", `{"name":"app-2","server_type":"cx11","image":"ubuntu-24.04"}`},
+		{"DELETE", "/v1/ssh_keys/7001", ""},
+		{"GET", "/v1/server_types/1", ""},
+		{"GET", "/v1/server_types?name=cx11", ""},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":true}`},
+		{"POST", "/v1/servers/101/actions/reboot", ""},
+		{"POST", "/v1/servers/999/actions/reboot", ""},
+		{"POST", "/v1/servers/101/actions/reset", ""},
+		{"POST", "/v1/servers/101/actions/poweroff", ""},
+		{"ADVANCE", "", ""},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx99","upgrade_disk":true}`},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":false}`},
+		{"GET", "/v1/servers/101", ""},
+		{"ADVANCE", "", ""},
+		{"GET", "/v1/servers/101", ""},
+		{"GET", "/v1/servers/101/actions?sort=id:desc", ""},
+	}
+	for _, s := range steps {
+		if s.method == "ADVANCE" {
+			h.clock.Advance(time.Second)
+			continue
+		}
+		h.do(s.method, s.path, s.body)
+	}
+	wantValid(t, rec, len(steps)-2)
+}

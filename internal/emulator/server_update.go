@@ -11,11 +11,7 @@ func (e *Emulator) updateServer(rq *request) reply {
 	if err != nil {
 		return errorReply(err)
 	}
-	name, err := body.optString("name")
-	if err != nil {
-		return errorReply(err)
-	}
-	labels, err := body.optLabels("labels")
+	name, labels, err := body.nameAndLabels()
 	if err != nil {
 		return errorReply(err)
 	}

@@ -32,14 +32,19 @@ var Paths = []string{
 	"/servers/{id}",
 	"/servers/{id}/actions",
 	"/servers/{id}/actions/change_protection",
+	"/servers/{id}/actions/change_type",
 	"/servers/{id}/actions/create_image",
 	"/servers/{id}/actions/disable_backup",
 	"/servers/{id}/actions/enable_backup",
 	"/servers/{id}/actions/poweroff",
 	"/servers/{id}/actions/poweron",
+	"/servers/{id}/actions/reboot",
+	"/servers/{id}/actions/reset",
 	"/servers/{id}/actions/shutdown",
 	"/server_types",
 	"/server_types/{id}",
+	"/ssh_keys",
+	"/ssh_keys/{id}",
 }
 
 // Source describes where the input document came from. It is recorded in the
