@@ -50,3 +50,13 @@ func cliSemver(t *testing.T, w *workspace) *version.Version {
 	}
 	return have
 }
+
+// skipWithoutIdentity skips the test on CLIs that keep no resource identity: Terraform before
+// 1.12 and OpenTofu before 1.12.
+func skipWithoutIdentity(t *testing.T, w *workspace) {
+	t.Helper()
+	if strings.HasPrefix(cliVersion(w), "OpenTofu") && !cliSemver(t, w).LessThan(version.Must(version.NewVersion("1.12.0"))) {
+		return
+	}
+	skipBelowTerraform(t, w, "1.12.0")
+}

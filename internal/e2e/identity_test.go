@@ -18,7 +18,7 @@ import (
 func TestAccIdentity_stateWithoutIdentityGainsItOnRefresh(t *testing.T) {
 	_, endpoint := emulatortest.Start(t, emulator.Options{})
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	skipBelowTerraform(t, w, "1.12.0")
+	skipWithoutIdentity(t, w)
 	w.write(`
 resource "hetzner_image" "snap" {
   server_id   = 101

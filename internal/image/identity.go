@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// The identity of hetzner_image (Terraform 1.12+): the image id as a number, which is what the
+// The identity of hetzner_image (Terraform and OpenTofu 1.12+): the image id as a number, which is what the
 // API calls it. import blocks can name it (identity = { id = 1234 }), terraform query results
 // carry it, and CLIs that know no identity never ask for it.
 

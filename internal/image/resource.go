@@ -457,7 +457,7 @@ func protectedDetail(id string) string {
 
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importID := req.ID
-	if importID == "" && req.Identity != nil { // import { identity = { id = 1234 } }, Terraform 1.12+
+	if importID == "" && req.Identity != nil { // import { identity = { id = 1234 } }, Terraform and OpenTofu 1.12+
 		var d diag.Diagnostics
 		importID, d = importIDFromIdentity(ctx, req.Identity)
 		if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
