@@ -28,19 +28,23 @@ func (c *Client) CreateImageAndWait(ctx context.Context, serverID int64, opts Cr
 	}
 	if srv.Status == ServerStatusOff {
 		c.log(ctx, "the server is off already; imaging it as it is", map[string]any{"server_id": serverID})
+		shutdown.step(PowerStepAlreadyOff, srv, 0)
 		return c.createAndWait(ctx, serverID, opts, created, progress)
 	}
 
 	c.log(ctx, "shutting the server down for a consistent image", map[string]any{"server_id": serverID})
+	since := c.now()
+	shutdown.step(PowerStepShutdown, srv, 0)
 	if err := c.serverPower(ctx, serverID, powerShutdown); err != nil {
 		err = fmt.Errorf("requesting the shutdown of server %d: %w", serverID, err)
-		return nil, c.powerOnAgain(ctx, srv, err)
+		return nil, c.powerOnAgain(ctx, srv, shutdown, since, err)
 	}
 	if err := c.waitUntilOff(ctx, srv, shutdown); err != nil {
-		return nil, c.powerOnAgain(ctx, srv, err)
+		return nil, c.powerOnAgain(ctx, srv, shutdown, since, err)
 	}
+	shutdown.step(PowerStepOff, srv, c.now().Sub(since))
 	img, err := c.createAndWait(ctx, serverID, opts, created, progress)
-	return img, c.powerOnAgain(ctx, srv, err)
+	return img, c.powerOnAgain(ctx, srv, shutdown, since, err)
 }
 
 func (c *Client) createAndWait(ctx context.Context, serverID int64, opts CreateImageOpts, created func(*Image), progress func(ActionProgress)) (*Image, error) {

@@ -39,7 +39,7 @@ func (c *Client) settledServer(ctx context.Context, serverID int64) (*Server, er
 	var srv *Server
 	err := c.poll(ctx, func() (bool, error) {
 		var err error
-		srv, err = c.getServer(ctx, serverID)
+		srv, err = c.GetServer(ctx, serverID)
 		return err != nil || srv.Status == ServerStatusRunning || srv.Status == ServerStatusOff, err
 	})
 	return srv, err
@@ -55,6 +55,38 @@ type ShutdownOpts struct {
 	// PowerOff cuts the power when the operating system has not shut down within Timeout.
 	// Without it the image is not created and the server keeps running.
 	PowerOff bool
+	// Steps, when not nil, sees each step of the power sequence as it begins or ends, for a
+	// caller that shows progress. It is called on the caller's goroutine and must not block.
+	Steps func(PowerStep)
+}
+
+// PowerStepKind names a step of the power sequence around a consistent image.
+type PowerStepKind string
+
+// The steps, in the order they can come.
+const (
+	PowerStepAlreadyOff   PowerStepKind = "already_off"   // the server was off: imaged as it is, left off
+	PowerStepShutdown     PowerStepKind = "shutdown"      // the graceful shutdown is requested
+	PowerStepOff          PowerStepKind = "off"           // the server is off; Elapsed since the request
+	PowerStepPowerCut     PowerStepKind = "power_cut"     // the shutdown timed out: cutting the power
+	PowerStepPowerOn      PowerStepKind = "power_on"      // powering the server on again
+	PowerStepRunningAgain PowerStepKind = "running_again" // the server runs again; Elapsed since the shutdown
+)
+
+// PowerStep is one step of the power sequence: which, of which server, and for the steps that
+// end a wait, how long it took.
+type PowerStep struct {
+	Kind       PowerStepKind
+	ServerID   int64
+	ServerName string
+	Elapsed    time.Duration
+}
+
+// step reports one step to shutdown.Steps, when set.
+func (s ShutdownOpts) step(kind PowerStepKind, srv *Server, elapsed time.Duration) {
+	if s.Steps != nil {
+		s.Steps(PowerStep{Kind: kind, ServerID: srv.ID, ServerName: srv.Name, Elapsed: elapsed})
+	}
 }
 
 // powerOnGrace bounds powering a server on again after CreateImageAndWait shut it down. It
@@ -112,7 +144,7 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 	deadline := c.now().Add(shutdown.Timeout)
 	status := srv.Status
 	err := c.poll(ctx, func() (bool, error) {
-		s, err := c.getServer(ctx, srv.ID)
+		s, err := c.GetServer(ctx, srv.ID)
 		switch {
 		case err != nil:
 			return true, err
@@ -131,6 +163,7 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 		return &ShutdownTimeoutError{ServerID: srv.ID, ServerName: srv.Name, Timeout: shutdown.Timeout, Status: status}
 	}
 	c.log(ctx, "the server did not shut down in time; cutting the power as configured", map[string]any{"server_id": srv.ID})
+	shutdown.step(PowerStepPowerCut, srv, shutdown.Timeout)
 	if err := c.serverPower(ctx, srv.ID, powerOff); err != nil {
 		return fmt.Errorf("powering off server %d after its graceful shutdown timed out: %w", srv.ID, err)
 	}
@@ -138,20 +171,23 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 }
 
 // powerOnAgain powers on a server that was running before CreateImageAndWait asked it to shut
-// down, and returns cause (nil when all went well) or, when the server is not running
-// afterwards, a *PowerOnError. The power-on is sent after every failure too: an operating
+// down at since (reporting the steps to shutdown.Steps), and returns cause (nil when all went
+// well) or, when the server is not running afterwards, a *PowerOnError. The power-on is sent after every failure too: an operating
 // system that was slow to react may still be on its way down. Should the API refuse to power
 // on a server that runs (its operating system ignored the request), the server's status
 // decides.
-func (c *Client) powerOnAgain(ctx context.Context, srv *Server, cause error) error {
+func (c *Client) powerOnAgain(ctx context.Context, srv *Server, shutdown ShutdownOpts, since time.Time, cause error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), powerOnGrace)
 	defer cancel()
 	c.log(ctx, "powering the server on again", map[string]any{"server_id": srv.ID})
+	shutdown.step(PowerStepPowerOn, srv, 0)
 	err := c.serverPower(ctx, srv.ID, powerOn)
 	if err == nil {
+		shutdown.step(PowerStepRunningAgain, srv, c.now().Sub(since))
 		return cause
 	}
-	if s, gerr := c.getServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
+	if s, gerr := c.GetServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
+		shutdown.step(PowerStepRunningAgain, srv, c.now().Sub(since))
 		return cause
 	}
 	return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}

@@ -20,8 +20,8 @@ type Server struct {
 	Status string `json:"status"`
 }
 
-// getServer reads one server.
-func (c *Client) getServer(ctx context.Context, id int64) (*Server, error) {
+// GetServer reads one server; a missing one is an APIError that IsNotFound recognises.
+func (c *Client) GetServer(ctx context.Context, id int64) (*Server, error) {
 	var out struct {
 		Server Server `json:"server"`
 	}

@@ -63,25 +63,45 @@ func (s lifecycleSettings) withDefaults() lifecycleSettings {
 	return s
 }
 
-var shutdownTimeoutValidator = validate.String(`must be a positive duration such as "3m" or "90s"`,
-	func(s string) (string, string) {
-		if d, err := time.ParseDuration(s); err != nil || d <= 0 {
-			return "Invalid Shutdown Timeout", fmt.Sprintf("%q is not a positive duration. Write a number and a unit, "+
-				"such as \"3m\", \"90s\" or \"1m30s\" (units: s, m, h).", s)
-		}
-		return "", ""
-	})
+var shutdownTimeoutValidator = positiveDuration("Invalid Shutdown Timeout")
+
+// positiveDuration checks that a string is a positive Go duration; summary heads the error.
+func positiveDuration(summary string) validator.String {
+	return validate.String(`must be a positive duration such as "3m" or "90s"`,
+		func(s string) (string, string) {
+			if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+				return summary, fmt.Sprintf("%q is not a positive duration. Write a number and a unit, "+
+					"such as \"3m\", \"90s\" or \"1m30s\" (units: s, m, h).", s)
+			}
+			return "", ""
+		})
+}
+
+// The descriptions of the settings that hetzner_image and the hetzner_create_image action share:
+// one text each, which the resource and the action complete with what is theirs alone.
+const (
+	shutdownBeforeCreateDescription = "Take a consistent image: when the server is running, shut it down gracefully " +
+		"(an ACPI shutdown request to its operating system), wait until it is off, create the image, wait " +
+		"until it is written, then power the server on again. **The server is down for all of that time**: " +
+		"the shutdown, the whole copy of its disk (minutes for small disks, longer for large ones) and the " +
+		"boot. A server that is off is imaged as it is and stays off. Once the shutdown was requested, the " +
+		"server is powered on again whatever happens next: a failed image, a timeout, an interrupt (Ctrl-C) " +
+		"or an API error (for up to 10 minutes, waiting while the API still writes the image)."
+	shutdownTimeoutDescription = "With `shutdown_before_create`, how long the operating system may take to shut " +
+		"down after the request, as a duration such as `\"3m\"`. It counts against the create timeout. When " +
+		"the server is not off by then (some systems ignore the ACPI request), no image is created and the " +
+		"server is left running, unless `poweroff_on_shutdown_timeout` is set. Default `\"" +
+		defaultShutdownTimeout + "\"`."
+	poweroffOnShutdownTimeoutDescription = "With `shutdown_before_create`, cut the server's power when it has not shut down " +
+		"within `shutdown_timeout`, and go on with the image. A hard power-off is like pulling the plug: " +
+		"writes the operating system has not flushed are lost, and the image holds the disk as it was at " +
+		"that moment. Default `false`."
+)
 
 func lifecycleAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"shutdown_before_create": schema.BoolAttribute{
-			MarkdownDescription: "Take a consistent image: when the server is running, shut it down gracefully " +
-				"(an ACPI shutdown request to its operating system), wait until it is off, create the image, wait " +
-				"until it is written, then power the server on again. **The server is down for all of that time**: " +
-				"the shutdown, the whole copy of its disk (minutes for small disks, longer for large ones) and the " +
-				"boot. A server that is off is imaged as it is and stays off. Once the shutdown was requested, the " +
-				"server is powered on again whatever happens next: a failed image, a timeout, an interrupt (Ctrl-C) " +
-				"or an API error (for up to 10 minutes, waiting while the API still writes the image). Only read " +
+			MarkdownDescription: shutdownBeforeCreateDescription + " Only read " +
 				"when the image is created: changing it later changes nothing in Hetzner Cloud and replaces " +
 				"nothing. Default `false`.",
 			Optional: true,
@@ -89,24 +109,17 @@ func lifecycleAttributes() map[string]schema.Attribute {
 			Default:  booldefault.StaticBool(false),
 		},
 		"shutdown_timeout": schema.StringAttribute{
-			MarkdownDescription: "With `shutdown_before_create`, how long the operating system may take to shut " +
-				"down after the request, as a duration such as `\"3m\"`. It counts against the create timeout. When " +
-				"the server is not off by then (some systems ignore the ACPI request), no image is created and the " +
-				"server is left running, unless `poweroff_on_shutdown_timeout` is set. Default `\"" +
-				defaultShutdownTimeout + "\"`.",
-			Optional:   true,
-			Computed:   true,
-			Default:    stringdefault.StaticString(defaultShutdownTimeout),
-			Validators: []validator.String{shutdownTimeoutValidator},
+			MarkdownDescription: shutdownTimeoutDescription,
+			Optional:            true,
+			Computed:            true,
+			Default:             stringdefault.StaticString(defaultShutdownTimeout),
+			Validators:          []validator.String{shutdownTimeoutValidator},
 		},
 		"poweroff_on_shutdown_timeout": schema.BoolAttribute{
-			MarkdownDescription: "With `shutdown_before_create`, cut the server's power when it has not shut down " +
-				"within `shutdown_timeout`, and go on with the image. A hard power-off is like pulling the plug: " +
-				"writes the operating system has not flushed are lost, and the image holds the disk as it was at " +
-				"that moment. Default `false`.",
-			Optional: true,
-			Computed: true,
-			Default:  booldefault.StaticBool(false),
+			MarkdownDescription: poweroffOnShutdownTimeoutDescription,
+			Optional:            true,
+			Computed:            true,
+			Default:             booldefault.StaticBool(false),
 		},
 		"skip_destroy": schema.BoolAttribute{
 			MarkdownDescription: "Keep the image in Hetzner Cloud when the resource is destroyed or replaced (for " +

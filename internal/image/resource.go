@@ -108,15 +108,12 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				PlanModifiers:       []planmodifier.String{keep},
 			},
 			"labels": schema.MapAttribute{
-				MarkdownDescription: "User labels. Keys are an optional DNS-subdomain prefix (`example.com/`) and a name " +
-					"of 1 to 63 letters, digits, `-`, `_` or `.` that begins and ends with a letter or digit; values are " +
-					"empty or follow the same rule. The prefix `hetzner.cloud/` is reserved. The set replaces the image's " +
-					"labels as a whole. Default `{}`.",
-				ElementType: types.StringType,
-				Optional:    true,
-				Computed:    true,
-				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
-				Validators:  []validator.Map{labelsValidator{}},
+				MarkdownDescription: labelsDescription + " The set replaces the image's labels as a whole. Default `{}`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Computed:            true,
+				Default:             mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				Validators:          []validator.Map{labelsValidator{}},
 			},
 			"delete_protection": schema.BoolAttribute{
 				MarkdownDescription: "Protects the image from deletion, in Terraform and everywhere else. While it is " +

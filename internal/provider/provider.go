@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -173,9 +174,17 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 		o(&opts)
 	}
 	client := hcloud.New(opts)
+	resp.ActionData = client
 	resp.DataSourceData = client
 	resp.ResourceData = client
 	resp.ListResourceData = client
+}
+
+var _ provider.ProviderWithActions = (*hetznerProvider)(nil)
+
+// Actions are run by Terraform 1.14 and later; older CLIs and OpenTofu do not ask for them.
+func (p *hetznerProvider) Actions(context.Context) []func() action.Action {
+	return []func() action.Action{image.NewCreateImageAction}
 }
 
 func (p *hetznerProvider) Resources(context.Context) []func() resource.Resource {
