@@ -17,26 +17,27 @@ type RotateOpts struct {
 	Made int64
 }
 
-// RotationOutcome is what a rotation did with one image it did not keep.
+// RotationOutcome is what a rotation did with one image.
 type RotationOutcome string
 
-// The outcomes of an image beyond the ones kept.
+// The outcomes: kept as one of the newest, or, beyond them, what became of it.
 const (
+	RotationKept      RotationOutcome = "kept"
 	RotationDeleted   RotationOutcome = "deleted"
 	RotationProtected RotationOutcome = "protected" // delete protection is on: left alone
 	RotationWriting   RotationOutcome = "writing"   // still being created (by someone else): left alone
 	RotationFailed    RotationOutcome = "failed"    // the delete failed; Err says why
 )
 
-// RotatedImage is one image beyond the ones kept and what became of it.
+// RotatedImage is one image the rotation looked at and what became of it.
 type RotatedImage struct {
 	Image   Image
 	Outcome RotationOutcome
 	Err     error // for RotationFailed
 }
 
-// Rotation is the result of RotateImages: the ids kept, newest first, and what became of the
-// older images, newest first.
+// Rotation is the result of RotateImages: the ids kept, newest first (opts.Made first), and
+// what became of the older images, newest first.
 type Rotation struct {
 	Kept  []int64
 	Older []RotatedImage
@@ -46,8 +47,8 @@ type Rotation struct {
 // of opts.Labels and deletes the older ones, one at a time. It never deletes a protected image
 // nor one still being written (either is reported and left alone), nor opts.Made. A failed
 // delete is reported and the rotation goes on with the next image: only a failure to list the
-// images is returned as an error. report, when not nil, sees each older image's outcome as it
-// is known. The API's label selector narrows the list; a label with an empty value, which the
+// images is returned as an error. report, when not nil, sees each image's outcome as it is
+// known, newest first (opts.Made aside). The API's label selector narrows the list; a label with an empty value, which the
 // selector leaves out, is compared here.
 func (c *Client) RotateImages(ctx context.Context, opts RotateOpts, report func(RotatedImage)) (Rotation, error) {
 	list := ImageListOpts{
@@ -70,6 +71,9 @@ func (c *Client) RotateImages(ctx context.Context, opts RotateOpts, report func(
 		}
 		if len(r.Kept) < opts.Keep {
 			r.Kept = append(r.Kept, img.ID)
+			if report != nil {
+				report(RotatedImage{Image: img, Outcome: RotationKept})
+			}
 			continue
 		}
 		done := RotatedImage{Image: img, Outcome: RotationDeleted}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,6 +233,8 @@ func (a *createImageAction) rotate(ctx context.Context, progress *progressSender
 	var out diag.Diagnostics
 	ctx, cancel := context.WithTimeout(ctx, rotateTimeout)
 	defer cancel()
+	progress.say("keep_last = %d: keeping image %d and the newest older %ss of server %d labelled %s", opts.Keep,
+		opts.Made, opts.Type, opts.ServerID, labelList(opts.Labels))
 	r, err := a.client.RotateImages(ctx, opts, progress.rotated)
 	if err != nil {
 		// A warning: the image was made. It keeps the voice of an API error's detail.
@@ -239,7 +243,6 @@ func (a *createImageAction) rotate(ctx context.Context, progress *progressSender
 		out.AddWarning(e.Summary(), e.Detail())
 		return out
 	}
-	progress.say("keep_last = %d: kept %s", opts.Keep, idList(r.Kept))
 	for _, o := range r.Older {
 		id := o.Image.ID
 		switch o.Outcome {
@@ -300,10 +303,11 @@ func actionCreateHint(err error) string {
 	return hint(err, createHints, "")
 }
 
-func idList(ids []int64) string {
-	s := make([]string, 0, len(ids))
-	for _, id := range ids {
-		s = append(s, fmt.Sprint(id))
+// labelList shows labels as a selector would: k=v, sorted by key.
+func labelList(set map[string]string) string {
+	terms := make([]string, 0, len(set))
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		terms = append(terms, k+"="+set[k])
 	}
-	return strings.Join(s, ", ")
+	return strings.Join(terms, ",")
 }

@@ -112,7 +112,8 @@ func (p *progressSender) imageProgress(imageID int64) func(hcloud.ActionProgress
 		switch {
 		case a.Status == hcloud.ActionStatusSuccess:
 			p.say("Image %d is written, %s after the create", imageID, roundDuration(a.Elapsed))
-		case a.Status != hcloud.ActionStatusRunning || a.Progress == last:
+		case a.Status != hcloud.ActionStatusRunning || a.Progress == last || a.Elapsed == 0:
+			// The create's own answer (elapsed 0) says nothing the line before did not.
 		case a.PredictedEnd.IsZero():
 			last = a.Progress
 			p.say("Image %d: %d%% written after %s", imageID, a.Progress, roundDuration(a.Elapsed))
@@ -129,6 +130,8 @@ func (p *progressSender) rotated(r hcloud.RotatedImage) {
 	img := r.Image
 	what := fmt.Sprintf("image %d (%s of %s)", img.ID, img.Type, img.Created.UTC().Format(time.RFC3339))
 	switch r.Outcome {
+	case hcloud.RotationKept:
+		p.say("keep_last: keeping %s", what)
 	case hcloud.RotationDeleted:
 		p.say("keep_last: deleted %s", what)
 	case hcloud.RotationProtected:

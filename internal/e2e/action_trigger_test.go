@@ -1,0 +1,293 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+)
+
+// triggeredServerHCL is an official hcloud_server whose changes of the given events first run
+// hetzner_create_image on it (caller: the server that triggered it). extra goes into the
+// action's config.
+func triggeredServerHCL(serverType, location, event, extra string) string {
+	return fmt.Sprintf(`resource "hcloud_server" "s" {
+  name        = "app-1"
+  server_type = %q
+  image       = "ubuntu-24.04"
+  location    = %q
+  keep_disk   = true
+
+  lifecycle {
+    action_trigger {
+      events  = [%s]
+      actions = [action.hetzner_create_image.before_change]
+    }
+  }
+}
+
+action "hetzner_create_image" "before_change" {
+  config {
+    server_id   = caller.id
+    description = "app-1 before the change"
+    labels      = { purpose = "before-change" }
+%s
+  }
+}
+`, serverType, location, event, extra)
+}
+
+// orderLog records the requests that changed something (every method but GET) that the API
+// accepted, in order, with when they were answered.
+type orderLog struct {
+	mu      sync.Mutex
+	entries []orderEntry
+}
+
+type orderEntry struct {
+	line string // METHOD path
+	at   time.Time
+}
+
+func (l *orderLog) observe(r *http.Request, status int, _ http.Header, _ []byte) {
+	if r.Method == http.MethodGet || status >= 400 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, orderEntry{r.Method + " " + r.URL.Path, time.Now()})
+}
+
+// since returns the entries from the n-th on, and how many there are in all.
+func (l *orderLog) since(n int) ([]orderEntry, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries[n:]), len(l.entries)
+}
+
+func lines(entries []orderEntry) []string {
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e.line)
+	}
+	return out
+}
+
+// triggerRun is one server with the action triggered around its changes.
+type triggerRun struct {
+	t   *testing.T
+	w   *workspace
+	emu *emulator.Emulator
+	log *orderLog
+	// admin is the emulator's admin API, as another process (a CI harness) reaches it.
+	admin string
+}
+
+func newTriggerRun(t *testing.T, opts emulator.Options) *triggerRun {
+	t.Helper()
+	log := &orderLog{}
+	opts.OnResponse = log.observe
+	emu, endpoint := emulatortest.Start(t, opts)
+	w := newWorkspace(t, endpoint, emulatortest.Token, withPeer())
+	skipBelowTerraform114(t, w)
+	return &triggerRun{t: t, w: w, emu: emu, log: log, admin: strings.TrimSuffix(endpoint, "/v1") + "/__emulator"}
+}
+
+// apply applies hcl and returns its output, the changing requests it sent and its error.
+func (r *triggerRun) apply(hcl string) (string, []orderEntry, error) {
+	r.t.Helper()
+	r.w.write(hcl)
+	_, start := r.log.since(0)
+	out, err := r.w.run("apply", "-auto-approve")
+	sent, _ := r.log.since(start)
+	return out, sent, err
+}
+
+// server is the one server the test created.
+func (r *triggerRun) server() emulator.Server {
+	r.t.Helper()
+	created := slices.DeleteFunc(r.emu.Servers(), func(s emulator.Server) bool { return s.ID <= emulator.SeedServerARM })
+	if len(created) != 1 {
+		r.t.Fatalf("want exactly one created server, the emulator holds %d", len(created))
+	}
+	return created[0]
+}
+
+// createImageFinished returns when the create_image action of the image ended.
+func (r *triggerRun) createImageFinished(imageID int64) time.Time {
+	r.t.Helper()
+	for _, a := range r.emu.Actions() {
+		if a.Command != "create_image" || a.Finished == nil {
+			continue
+		}
+		for _, res := range a.Resources {
+			if res.Type == "image" && res.ID == imageID {
+				return *a.Finished
+			}
+		}
+	}
+	r.t.Fatalf("no finished create_image action of image %d", imageID)
+	return time.Time{}
+}
+
+// TestAccActionCreateImage_beforeUpdateOfAServerType: an hcloud_server whose server_type
+// changes runs the action first. The consistent image is written and the server running again
+// before the official provider sends the resize's first request (its poweroff); the image is
+// of the server as it was.
+func TestAccActionCreateImage_beforeUpdateOfAServerType(t *testing.T) {
+	r := newTriggerRun(t, powerTimes)
+	consistent := "    shutdown_before_create = true\n    keep_last = 5"
+	if out, _, err := r.apply(triggeredServerHCL("cx23", "fsn1", "before_update", consistent)); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	srv := r.server()
+	if n := len(r.emu.ImagesOfType("snapshot")); n != 0 {
+		t.Fatalf("creating the server ran the before_update action: %d snapshots", n)
+	}
+
+	out, sent, err := r.apply(triggeredServerHCL("cx33", "fsn1", "before_update", consistent))
+	if err != nil {
+		t.Fatalf("resize: %v\n%s", err, out)
+	}
+	base := fmt.Sprintf("POST /v1/servers/%d/actions/", srv.ID)
+	want := []string{base + "shutdown", base + "create_image", base + "poweron", base + "poweroff", base + "change_type"}
+	if got := lines(sent); !slices.Equal(got, want) {
+		t.Fatalf("the requests of the resize, in order:\n got %v\nwant %v\n%s", got, want, out)
+	}
+	images := r.emu.ImagesOfType("snapshot")
+	if len(images) != 1 || images[0].CreatedFrom == nil || images[0].CreatedFrom.ID != srv.ID || images[0].Status != emulator.ImageStatusAvailable {
+		t.Fatalf("want one available snapshot of server %d, the emulator holds %+v", srv.ID, images)
+	}
+	if finished := r.createImageFinished(images[0].ID); !finished.Before(sent[3].at) {
+		t.Errorf("the image was written at %s, after the resize's first request at %s", finished, sent[3].at)
+	}
+	after := r.server()
+	if after.ServerType != "cx33" || after.Status != emulator.ServerStatusRunning {
+		t.Errorf("after the apply the server is a %s, %s; want a running cx33", after.ServerType, after.Status)
+	}
+	if !strings.Contains(oneLine(out), fmt.Sprintf("Image %d is ready.", images[0].ID)) {
+		t.Errorf("the CLI did not name the image:\n%s", out)
+	}
+}
+
+// TestAccActionCreateImage_beforeDestroyOfAReplacement: a new location replaces the server;
+// a before_destroy trigger images the old server (caller is the object being destroyed), and
+// the image is written before the old server's DELETE.
+func TestAccActionCreateImage_beforeDestroyOfAReplacement(t *testing.T) {
+	r := newTriggerRun(t, emulator.Options{ActionDuration: time.Second})
+	if out, _, err := r.apply(triggeredServerHCL("cx23", "fsn1", "before_destroy", "")); err != nil {
+		t.Fatalf("create: %v\n%s", err, out)
+	}
+	old := r.server()
+	out, sent, err := r.apply(triggeredServerHCL("cx23", "nbg1", "before_destroy", ""))
+	if err != nil {
+		t.Fatalf("replace: %v\n%s", err, out)
+	}
+	del := fmt.Sprintf("DELETE /v1/servers/%d", old.ID)
+	want := []string{fmt.Sprintf("POST /v1/servers/%d/actions/create_image", old.ID), del, "POST /v1/servers"}
+	if got := lines(sent); !slices.Equal(got, want) {
+		t.Fatalf("the requests of the replacement, in order:\n got %v\nwant %v\n%s", got, want, out)
+	}
+	images := r.emu.ImagesOfType("snapshot")
+	if len(images) != 1 || images[0].CreatedFrom == nil || images[0].CreatedFrom.ID != old.ID {
+		t.Fatalf("want one snapshot of the old server %d, the emulator holds %+v", old.ID, images)
+	}
+	if finished := r.createImageFinished(images[0].ID); !finished.Before(sent[1].at) {
+		t.Errorf("the image was written at %s, after the old server's DELETE at %s", finished, sent[1].at)
+	}
+	if n := r.server(); n.Location != "nbg1" {
+		t.Errorf("the new server is in %s, want nbg1", n.Location)
+	}
+}
+
+// TestAccActionCreateImage_failedCreateLeavesTheServerAlone: a create that fails stops the
+// apply before the resize: a refusal injected through the emulator's admin API (the server,
+// shut down for the image, is powered on again), and a lock that lasts past the action's
+// timeout (the error names what held the server). Either way the server is the cx23 it was,
+// running, and the official provider sent nothing.
+func TestAccActionCreateImage_failedCreateLeavesTheServerAlone(t *testing.T) {
+	tests := []struct {
+		name    string
+		extra   string
+		prepare func(t *testing.T, r *triggerRun, serverID int64)
+		want    []string // the changing requests; {server} is the server's id
+		say     []string // in the CLI's output; {server} is the server's id, {holder} the holder's
+	}{
+		{
+			name:  "refused by the API",
+			extra: "    shutdown_before_create = true",
+			prepare: func(t *testing.T, r *triggerRun, _ int64) {
+				body := `{"method":"POST","path":"/v1/servers/{id}/actions/create_image","status":403,` +
+					`"code":"resource_limit_exceeded","message":"image limit exceeded"}`
+				resp, err := http.Post(r.admin+"/faults", "application/json", bytes.NewBufferString(body)) //nolint:noctx // a test's one request
+				if err != nil || resp.StatusCode != http.StatusCreated {
+					t.Fatalf("adding the fault: %v %v", err, resp)
+				}
+				_ = resp.Body.Close()
+			},
+			want: []string{"POST /v1/servers/{server}/actions/shutdown", "POST /v1/servers/{server}/actions/poweron"},
+			say: []string{"Error: Error Creating Image", "While creating a snapshot of server {server}, the Hetzner Cloud API answered HTTP 403",
+				"image limit exceeded", "Server {server} (app-1) is running again"},
+		},
+		{
+			name:  "a lock past the timeout",
+			extra: `    timeout = "3s"`,
+			prepare: func(t *testing.T, r *triggerRun, serverID int64) {
+				if _, ok := r.emu.BusyServer(serverID, "rebuild_server", time.Hour); !ok {
+					t.Fatal("no server to hold")
+				}
+			},
+			say: []string{"Error: Error Creating Image", "server {server} was busy with action {holder} (rebuild_server",
+				"The server stayed busy with other actions until the timeout ran out. Try again later, or raise timeout."},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newTriggerRun(t, powerTimes)
+			if out, _, err := r.apply(triggeredServerHCL("cx23", "fsn1", "before_update", tt.extra)); err != nil {
+				t.Fatalf("create: %v\n%s", err, out)
+			}
+			srv := r.server()
+			tt.prepare(t, r, srv.ID)
+			out, sent, err := r.apply(triggeredServerHCL("cx33", "fsn1", "before_update", tt.extra))
+			if err == nil {
+				t.Fatalf("the resize went on after a failed create:\n%s", out)
+			}
+			holder := int64(0)
+			for _, a := range r.emu.Actions() {
+				if a.Command == "rebuild_server" {
+					holder = a.ID
+				}
+			}
+			ids := strings.NewReplacer("{server}", fmt.Sprint(srv.ID), "{holder}", fmt.Sprint(holder))
+			var want []string
+			for _, w := range tt.want {
+				want = append(want, ids.Replace(w))
+			}
+			if got := lines(sent); !slices.Equal(got, want) {
+				t.Errorf("the changing requests: %v, want %v\n%s", got, want, out)
+			}
+			for _, s := range tt.say {
+				if w := ids.Replace(s); !strings.Contains(oneLine(out), w) {
+					t.Errorf("the CLI did not say %q:\n%s", w, out)
+				}
+			}
+			after := r.server()
+			if after.ServerType != "cx23" || after.Status != emulator.ServerStatusRunning {
+				t.Errorf("the server is a %s, %s; want the running cx23 it was", after.ServerType, after.Status)
+			}
+			if n := len(r.emu.ImagesOfType("snapshot")); n != 0 {
+				t.Errorf("%d snapshots made", n)
+			}
+		})
+	}
+}
+
