@@ -1,10 +1,16 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,5 +113,127 @@ func TestAccActionCreateImage_invokeThreeTimesKeepsTheLastTwo(t *testing.T) {
 	}
 	if n := emu.RequestCount("DELETE", "/v1/images/{id}"); n != 1 {
 		t.Errorf("%d DELETE requests, want 1 (the oldest of the action's images)", n)
+	}
+}
+
+// TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange: each mistake is a diagnostic on
+// its attribute that says how to fix it. Those in the configuration alone are found before any
+// request; an unknown server at plan time, by one read, before anything is changed.
+func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		want   []string
+		reads  map[string]int // the only requests allowed
+	}{
+		{
+			name:   "keep_last without labels",
+			config: "server_id = 101\n    keep_last = 3",
+			want: []string{"Error: Keep Last Needs Labels", "keep_last = 3",
+				"Add labels that mark this action's images, such as labels = { rotation = \"before-resize\" }, or remove keep_last."},
+		},
+		{
+			name:   "keep_last below 1",
+			config: "server_id = 101\n    labels = { rotation = \"nightly\" }\n    keep_last = 0",
+			want: []string{"Error: Invalid Keep Last", "keep_last = 0",
+				"Set keep_last to 1 or more (the new image counts as one), or remove it to delete nothing."},
+		},
+		{
+			name:   "an invalid label key",
+			config: "server_id = 101\n    labels = { \"-nightly\" = \"yes\" }",
+			want: []string{"Error: Invalid Label Key", "labels = { \"-nightly\" = \"yes\" }",
+				"Rename the label so that it follows the Hetzner Cloud label rules."},
+		},
+		{
+			name:   "a shutdown timeout without the shutdown",
+			config: "server_id = 101\n    shutdown_timeout = \"5m\"",
+			want:   []string{"Error: Shutdown Timeout Without Shutdown", "Set shutdown_before_create = true, or remove shutdown_timeout."},
+		},
+		{
+			name:   "an unknown server",
+			config: "server_id = 999",
+			want: []string{"Error: Server Not Found",
+				"No server with id 999 exists in the project of this token", "Check server_id"},
+			reads: map[string]int{"GET /v1/servers/{id}": 1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			emu, endpoint := emulatortest.Start(t, emulator.Options{})
+			w := newWorkspace(t, endpoint, emulatortest.Token)
+			skipBelowTerraform114(t, w)
+			w.write("action \"hetzner_create_image\" \"nightly\" {\n  config {\n    " + tt.config + "\n  }\n}\n")
+			out, err := w.run("apply", "-auto-approve", invokeNightly)
+			if err == nil {
+				t.Fatalf("the invoke succeeded:\n%s", out)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(oneLine(out), want) {
+					t.Errorf("the CLI did not say %q:\n%s", want, out)
+				}
+			}
+			if got := emu.Requests(); len(got) != len(tt.reads) || !mapsEqual(got, tt.reads) {
+				t.Errorf("requests %v, want %v", got, tt.reads)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// TestAccActionCreateImage_interruptedInvoke presses Ctrl-C while the image is written: the
+// server, shut down for it, ends running, and the CLI has named the image.
+func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
+	opts := powerTimes
+	opts.ActionDuration = 4 * time.Second
+	copying := make(chan struct{})
+	var once sync.Once
+	opts.OnResponse = func(r *http.Request, status int, _ http.Header, _ []byte) {
+		if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
+			once.Do(func() { close(copying) })
+		}
+	}
+	emu, endpoint := emulatortest.Start(t, opts)
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	skipBelowTerraform114(t, w)
+	w.write(nightlyActionHCL)
+
+	cmd := exec.CommandContext(context.Background(), w.cli, "apply", "-no-color", "-auto-approve", invokeNightly) //nolint:gosec // G702: the CLI under test
+	cmd.Dir, cmd.Env = w.dir, w.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the signal reaches the CLI and the provider, as from a terminal
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		t.Fatalf("the invoke ended (%v) before the image was created:\n%s", err, out.String())
+	case <-copying:
+	}
+	// The CLI prints the image's id once the provider has it; wait for it, as a user would.
+	time.Sleep(500 * time.Millisecond)
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	t.Logf("the CLI after Ctrl-C (%v):\n%s", err, out.String())
+	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
+	snapshots := emu.ImagesOfType("snapshot")
+	if len(snapshots) != 1 {
+		t.Fatalf("the API holds %d snapshots, want the one the invoke made", len(snapshots))
+	}
+	if want := fmt.Sprintf("Image %d exists (a snapshot of server 101)", snapshots[0].ID); !strings.Contains(oneLine(out.String()), want) {
+		t.Errorf("the CLI did not name the image (%q):\n%s", want, out.String())
 	}
 }

@@ -7,15 +7,20 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
 // progressSender hands the action's progress messages to Terraform in order, without ever
-// holding up the work. The framework's SendProgress blocks until Terraform takes the message,
-// and once Terraform stops listening (after an interrupt it drops the stream) it blocks for
-// good: a client callback that called it directly could then keep a server that was shut down
-// for the image from being powered on again. Messages go through a queue to one goroutine.
+// holding up the work: the framework's SendProgress blocks until Terraform takes the message,
+// so messages go through a queue to one goroutine.
+//
+// Once ctx ends (an interrupt: Terraform asked the provider to stop), nothing more is sent, only
+// logged. terraform-plugin-go ends the stream at the first event it meets after the stop, and
+// Terraform takes the end of the stream for the end of the action and exits, killing the
+// provider: a server shut down for the image would stay off. Without an event the stream stays
+// open until Invoke returns, so Terraform waits while the server is powered on again.
 type progressSender struct {
 	ctx  context.Context
 	send func(action.InvokeProgressEvent)
@@ -55,9 +60,11 @@ func (p *progressSender) run() {
 		p.queue = nil
 		p.mu.Unlock()
 		for _, m := range msgs {
-			if p.send != nil {
-				p.send(action.InvokeProgressEvent{Message: m})
+			if p.ctx.Err() != nil || p.send == nil {
+				tflog.Warn(p.ctx, "after the interrupt: "+m)
+				continue
 			}
+			p.send(action.InvokeProgressEvent{Message: m})
 		}
 		if closed && len(msgs) == 0 {
 			return
@@ -69,8 +76,7 @@ func (p *progressSender) run() {
 }
 
 // close delivers what is queued before Invoke returns (the framework sends the final
-// diagnostics as soon as it does, and a message after them would never arrive). When ctx has
-// ended, Terraform no longer listens: close then returns at once.
+// diagnostics as soon as it does, and a message after them would never arrive).
 func (p *progressSender) close() {
 	p.mu.Lock()
 	p.closed = true
@@ -79,10 +85,7 @@ func (p *progressSender) close() {
 	case p.wake <- struct{}{}:
 	default:
 	}
-	select {
-	case <-p.done:
-	case <-p.ctx.Done():
-	}
+	<-p.done
 }
 
 // powerStep says one step of the power sequence as a person wants to read it.
