@@ -291,3 +291,94 @@ func TestAccActionCreateImage_failedCreateLeavesTheServerAlone(t *testing.T) {
 	}
 }
 
+
+// TestAccGuide_snapshotBeforeEveryResize runs the guide's configuration as written: six
+// resizes, each after a consistent snapshot of the server; after each, the newest five
+// snapshots remain (the sixth deletes the first, before the resize begins), and the server
+// runs with its new type.
+func TestAccGuide_snapshotBeforeEveryResize(t *testing.T) {
+	opts := powerTimes
+	opts.ActionDuration = 300 * time.Millisecond
+	r := newTriggerRun(t, opts)
+	withoutSeededWeb(t, r.emu)
+	for name, content := range exampleFiles(t, "guides/snapshot-before-resize") {
+		r.w.writeFile(name, content)
+	}
+	run := func(args ...string) (string, []orderEntry) {
+		t.Helper()
+		_, start := r.log.since(0)
+		out, err := r.w.run(append(args, adminKey...)...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		sent, _ := r.log.since(start)
+		return out, sent
+	}
+	run("apply", "-auto-approve")
+	srv := r.server()
+	var made []int64
+	for i, size := range []string{"cx33", "cx23", "cx33", "cx23", "cx33", "cx23"} {
+		out, sent := run("apply", "-auto-approve", "-var", "server_type="+size)
+		snapshots := labelledSnapshots(r.emu, srv.ID, "purpose", "before-resize")
+		if len(snapshots) == 0 || slices.Contains(made, snapshots[len(snapshots)-1].ID) {
+			t.Fatalf("resize %d made no snapshot:\n%s", i+1, out)
+		}
+		made = append(made, snapshots[len(snapshots)-1].ID)
+		base := fmt.Sprintf("POST /v1/servers/%d/actions/", srv.ID)
+		want := []string{base + "shutdown", base + "create_image", base + "poweron", base + "poweroff", base + "change_type"}
+		if i == 5 {
+			want = slices.Insert(want, 3, fmt.Sprintf("DELETE /v1/images/%d", made[0]))
+		}
+		if got := lines(sent); !slices.Equal(got, want) {
+			t.Errorf("resize %d sent, in order:\n got %v\nwant %v", i+1, got, want)
+		}
+		keep := made[max(0, len(made)-5):]
+		if got := imageIDs(snapshots); !slices.Equal(got, keep) {
+			t.Errorf("after resize %d the snapshots are %v, want %v", i+1, got, keep)
+		}
+		if s := r.server(); s.ServerType != size || s.Status != emulator.ServerStatusRunning {
+			t.Errorf("after resize %d the server is a %s, %s; want a running %s", i+1, s.ServerType, s.Status, size)
+		}
+		run("plan", "-detailed-exitcode", "-var", "server_type="+size)
+	}
+	run("destroy", "-auto-approve", "-var", "server_type=cx23")
+	if left := labelledSnapshots(r.emu, srv.ID, "purpose", "before-resize"); len(left) != 5 {
+		t.Errorf("destroy left %d of the action's snapshots, want the 5 (the action's images are not in the state)", len(left))
+	}
+}
+
+// actionExamples are the examples with an action, which TestExamples_everyPairingWithHcloudIsRun
+// leaves to the tests below: the CLIs without actions refuse them.
+var actionExamples = []string{"actions/hetzner_create_image", "guides/snapshot-before-resize"}
+
+// TestAccExample_actionCreateImage runs the action's example page: the server, the on-demand
+// snapshot through -invoke, and the snapshot before a change of the server's type.
+func TestAccExample_actionCreateImage(t *testing.T) {
+	r := newTriggerRun(t, emulator.Options{ActionDuration: 200 * time.Millisecond})
+	withoutSeededWeb(t, r.emu)
+	example := exampleFiles(t, "actions/hetzner_create_image")["action.tf"]
+	r.w.write(example)
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := r.w.run(args...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	run("apply", "-auto-approve")
+	srv := r.server()
+	run("apply", "-auto-approve", "-invoke=action.hetzner_create_image.now")
+	if got := labelledSnapshots(r.emu, srv.ID, "purpose", "on-demand"); len(got) != 1 {
+		t.Errorf("the invoke made %d on-demand snapshots, want 1", len(got))
+	}
+	r.w.write(strings.Replace(example, `server_type = "cx23"`, `server_type = "cx33"`, 1))
+	run("apply", "-auto-approve")
+	if got := labelledSnapshots(r.emu, srv.ID, "purpose", "before-resize"); len(got) != 1 {
+		t.Errorf("the resize made %d snapshots before it, want 1", len(got))
+	}
+	if s := r.server(); s.ServerType != "cx33" || s.Status != emulator.ServerStatusRunning {
+		t.Errorf("the server is a %s, %s; want a running cx33", s.ServerType, s.Status)
+	}
+	run("destroy", "-auto-approve")
+}

@@ -215,6 +215,10 @@ func TestExamples_everyPairingWithHcloudIsRun(t *testing.T) {
 		if strings.HasPrefix(dir, migrateExamples+"/") {
 			continue
 		}
+		// Examples with actions run only on Terraform 1.14 and newer, by tests of their own.
+		if slices.Contains(actionExamples, dir) {
+			continue
+		}
 		if !slices.ContainsFunc(exampleRuns, func(r exampleRun) bool { return r.dir == dir }) {
 			t.Errorf("examples/%s uses the hcloud provider: add it to exampleRuns", dir)
 		}

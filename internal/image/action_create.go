@@ -106,7 +106,7 @@ func (a *createImageAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				MarkdownDescription: "The create timeout: how long to wait for the image to be written, including waits for " +
 					"a busy server and, with `shutdown_before_create`, the shutdown (powering the server on again has its own " +
 					"10 minutes), as a duration such as `\"45m\"`. The `keep_last` deletions have 20 minutes of their own. " +
-					"Default `\"" + defaultCreateTimeout.String() + "\"`, as the create timeout of `hetzner_image`.",
+					"Default `\"90m\"`, as the create timeout of `hetzner_image`.",
 				Optional:   true,
 				Validators: []validator.String{positiveDuration("Invalid Timeout")},
 			},
