@@ -291,7 +291,6 @@ func TestAccActionCreateImage_failedCreateLeavesTheServerAlone(t *testing.T) {
 	}
 }
 
-
 // TestAccGuide_snapshotBeforeEveryResize runs the guide's configuration as written: six
 // resizes, each after a consistent snapshot of the server; after each, the newest five
 // snapshots remain (the sixth deletes the first, before the resize begins), and the server

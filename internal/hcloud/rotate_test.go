@@ -31,7 +31,9 @@ func TestRotateImages_keepsTheNewestAndLeavesWhatItMayNotDelete(t *testing.T) {
 	writing := add(3*time.Hour, func(i *emulator.Image) { i.Status = emulator.ImageStatusCreating })
 	oldest := add(4*time.Hour, nil)
 	others := []int64{
-		add(5*time.Hour, func(i *emulator.Image) { i.CreatedFrom = &emulator.CreatedFrom{ID: emulator.SeedServerBackups, Name: "db-1"} }),
+		add(5*time.Hour, func(i *emulator.Image) {
+			i.CreatedFrom = &emulator.CreatedFrom{ID: emulator.SeedServerBackups, Name: "db-1"}
+		}),
 		add(5*time.Hour, func(i *emulator.Image) { delete(i.Labels, "rotation") }),
 		add(5*time.Hour, func(i *emulator.Image) { i.Labels["empty"] = "not" }),
 	}
