@@ -66,7 +66,8 @@ func (a *createImageAction) Schema(_ context.Context, _ action.SchemaRequest, re
 			"power-on and what `keep_last` deleted; the last message names the image so that it can be imported. A failed " +
 			"create fails the apply, so a change the action runs before is not made. The image is not managed by " +
 			"Terraform afterwards (import it into a `hetzner_image` to manage it), but `keep_last` deletes the older " +
-			"ones. Needs Terraform 1.14 or later; older CLIs and OpenTofu ignore it.",
+			"ones. Needs Terraform 1.14 or later: older CLIs and OpenTofu refuse a configuration with an `action` block " +
+			"(everything else of the provider works there as before).",
 		Attributes: map[string]schema.Attribute{
 			"server_id": schema.Int64Attribute{
 				MarkdownDescription: "ID of the server to image. A server that does not exist fails the plan.",
