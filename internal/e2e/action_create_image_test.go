@@ -237,3 +237,62 @@ func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
 		t.Errorf("the CLI did not name the image (%q):\n%s", want, out.String())
 	}
 }
+
+// TestAccActionCreateImage_requests counts what one invoke costs, without and with a rotation
+// that deletes two images, against a hetzner_image create of the same image. Actions end on
+// the first read after their start, so the counts do not depend on timing.
+func TestAccActionCreateImage_requests(t *testing.T) {
+	const create = "POST /v1/servers/{id}/actions/create_image"
+	tests := []struct {
+		name  string
+		hcl   string
+		args  []string
+		older int // images with the labels made before
+		want  map[string]int
+	}{
+		{
+			name: "hetzner_image create",
+			hcl:  "resource \"hetzner_image\" \"x\" {\n  server_id = 101\n  labels = { rotation = \"nightly\" }\n}\n",
+			args: []string{"apply", "-auto-approve"},
+			want: map[string]int{create: 1, "GET /v1/actions": 1, "GET /v1/images/{id}": 1},
+		},
+		{
+			name: "invoke",
+			hcl:  "action \"hetzner_create_image\" \"nightly\" {\n  config {\n    server_id = 101\n    labels = { rotation = \"nightly\" }\n  }\n}\n",
+			args: []string{"apply", "-auto-approve", invokeNightly},
+			want: map[string]int{"GET /v1/servers/{id}": 1, create: 1, "GET /v1/actions": 1},
+		},
+		{
+			name:  "invoke with keep_last = 1, two older images",
+			hcl:   "action \"hetzner_create_image\" \"nightly\" {\n  config {\n    server_id = 101\n    labels = { rotation = \"nightly\" }\n    keep_last = 1\n  }\n}\n",
+			args:  []string{"apply", "-auto-approve", invokeNightly},
+			older: 2,
+			want:  map[string]int{"GET /v1/servers/{id}": 1, create: 1, "GET /v1/actions": 1, "GET /v1/images": 1, "DELETE /v1/images/{id}": 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			emu, endpoint := emulatortest.Start(t, emulator.Options{})
+			w := newWorkspace(t, endpoint, emulatortest.Token)
+			if strings.Contains(tt.hcl, "action ") {
+				skipBelowTerraform114(t, w)
+			}
+			for i := range tt.older {
+				emu.AddImage(emulator.Image{Status: emulator.ImageStatusAvailable, DiskSize: 40, OSFlavor: "ubuntu",
+					Created: time.Now().Add(-time.Duration(i+1) * time.Hour), Labels: map[string]string{"rotation": "nightly"},
+					CreatedFrom: &emulator.CreatedFrom{ID: emulator.SeedServerNoBackups, Name: "web-1"}})
+			}
+			w.write(tt.hcl)
+			out, err := w.run(tt.args...)
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", tt.args, err, out)
+			}
+			got := emu.Requests()
+			if !mapsEqual(got, tt.want) {
+				t.Errorf("requests %v, want %v", got, tt.want)
+			}
+			t.Logf("%s: %d requests: %v", tt.name, emu.TotalRequests(), got)
+		})
+	}
+}
