@@ -56,7 +56,7 @@ func labelledSnapshots(emu *emulator.Emulator, serverID int64, key, value string
 func TestAccActionCreateImage_invokeThreeTimesKeepsTheLastTwo(t *testing.T) {
 	emu, endpoint := emulatortest.Start(t, powerTimes)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	skipBelowTerraform114(t, w)
+	skipBelowTerraform(t, w, "1.14.0")
 	labels := map[string]string{"rotation": "nightly"}
 	protected := emu.AddImage(emulator.Image{Description: "web-1, kept for the audit", DiskSize: 40, OSFlavor: "ubuntu",
 		Status: emulator.ImageStatusAvailable, Created: time.Now().Add(-2 * time.Hour), Protection: emulator.Protection{Delete: true},
@@ -162,7 +162,7 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 			t.Parallel()
 			emu, endpoint := emulatortest.Start(t, emulator.Options{})
 			w := newWorkspace(t, endpoint, emulatortest.Token)
-			skipBelowTerraform114(t, w)
+			skipBelowTerraform(t, w, "1.14.0")
 			w.write("action \"hetzner_create_image\" \"nightly\" {\n  config {\n    " + tt.config + "\n  }\n}\n")
 			out, err := w.run("apply", "-auto-approve", invokeNightly)
 			if err == nil {
@@ -203,7 +203,7 @@ func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
 	}
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	skipBelowTerraform114(t, w)
+	skipBelowTerraform(t, w, "1.14.0")
 	w.write(nightlyActionHCL)
 
 	cmd := exec.CommandContext(context.Background(), w.cli, "apply", "-no-color", "-auto-approve", invokeNightly) //nolint:gosec // G702: the CLI under test
@@ -276,7 +276,7 @@ func TestAccActionCreateImage_requests(t *testing.T) {
 			emu, endpoint := emulatortest.Start(t, emulator.Options{})
 			w := newWorkspace(t, endpoint, emulatortest.Token)
 			if strings.Contains(tt.hcl, "action ") {
-				skipBelowTerraform114(t, w)
+				skipBelowTerraform(t, w, "1.14.0")
 			}
 			for i := range tt.older {
 				emu.AddImage(emulator.Image{Status: emulator.ImageStatusAvailable, DiskSize: 40, OSFlavor: "ubuntu",

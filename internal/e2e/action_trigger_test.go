@@ -96,7 +96,7 @@ func newTriggerRun(t *testing.T, opts emulator.Options) *triggerRun {
 	opts.OnResponse = log.observe
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token, withPeer())
-	skipBelowTerraform114(t, w)
+	skipBelowTerraform(t, w, "1.14.0")
 	return &triggerRun{t: t, w: w, emu: emu, log: log, admin: strings.TrimSuffix(endpoint, "/v1") + "/__emulator"}
 }
 

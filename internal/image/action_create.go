@@ -85,22 +85,22 @@ func (a *createImageAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				Optional:            true,
 			},
 			"labels": schema.MapAttribute{
-				MarkdownDescription: labelsDescription + " They mark the images of this action for `keep_last`.",
+				MarkdownDescription: descLabels + " They mark the images of this action for `keep_last`.",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators:          []validator.Map{labelsValidator{}},
 			},
 			"shutdown_before_create": schema.BoolAttribute{
-				MarkdownDescription: shutdownBeforeCreateDescription + " Default `false`.",
+				MarkdownDescription: descShutdownBeforeCreate + " Default `false`.",
 				Optional:            true,
 			},
 			"shutdown_timeout": schema.StringAttribute{
-				MarkdownDescription: shutdownTimeoutDescription,
+				MarkdownDescription: descShutdownTimeout,
 				Optional:            true,
 				Validators:          []validator.String{shutdownTimeoutValidator},
 			},
 			"poweroff_on_shutdown_timeout": schema.BoolAttribute{
-				MarkdownDescription: poweroffOnShutdownTimeoutDescription,
+				MarkdownDescription: descPoweroffOnShutdownTimeout,
 				Optional:            true,
 			},
 			"timeout": schema.StringAttribute{

@@ -77,31 +77,10 @@ func positiveDuration(summary string) validator.String {
 		})
 }
 
-// The descriptions of the settings that hetzner_image and the hetzner_create_image action share:
-// one text each, which the resource and the action complete with what is theirs alone.
-const (
-	shutdownBeforeCreateDescription = "Take a consistent image: when the server is running, shut it down gracefully " +
-		"(an ACPI shutdown request to its operating system), wait until it is off, create the image, wait " +
-		"until it is written, then power the server on again. **The server is down for all of that time**: " +
-		"the shutdown, the whole copy of its disk (minutes for small disks, longer for large ones) and the " +
-		"boot. A server that is off is imaged as it is and stays off. Once the shutdown was requested, the " +
-		"server is powered on again whatever happens next: a failed image, a timeout, an interrupt (Ctrl-C) " +
-		"or an API error (for up to 10 minutes, waiting while the API still writes the image)."
-	shutdownTimeoutDescription = "With `shutdown_before_create`, how long the operating system may take to shut " +
-		"down after the request, as a duration such as `\"3m\"`. It counts against the create timeout. When " +
-		"the server is not off by then (some systems ignore the ACPI request), no image is created and the " +
-		"server is left running, unless `poweroff_on_shutdown_timeout` is set. Default `\"" +
-		defaultShutdownTimeout + "\"`."
-	poweroffOnShutdownTimeoutDescription = "With `shutdown_before_create`, cut the server's power when it has not shut down " +
-		"within `shutdown_timeout`, and go on with the image. A hard power-off is like pulling the plug: " +
-		"writes the operating system has not flushed are lost, and the image holds the disk as it was at " +
-		"that moment. Default `false`."
-)
-
 func lifecycleAttributes() map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"shutdown_before_create": schema.BoolAttribute{
-			MarkdownDescription: shutdownBeforeCreateDescription + " Only read " +
+			MarkdownDescription: descShutdownBeforeCreate + " Only read " +
 				"when the image is created: changing it later changes nothing in Hetzner Cloud and replaces " +
 				"nothing. Default `false`.",
 			Optional: true,
@@ -109,14 +88,14 @@ func lifecycleAttributes() map[string]schema.Attribute {
 			Default:  booldefault.StaticBool(false),
 		},
 		"shutdown_timeout": schema.StringAttribute{
-			MarkdownDescription: shutdownTimeoutDescription,
+			MarkdownDescription: descShutdownTimeout,
 			Optional:            true,
 			Computed:            true,
 			Default:             stringdefault.StaticString(defaultShutdownTimeout),
 			Validators:          []validator.String{shutdownTimeoutValidator},
 		},
 		"poweroff_on_shutdown_timeout": schema.BoolAttribute{
-			MarkdownDescription: poweroffOnShutdownTimeoutDescription,
+			MarkdownDescription: descPoweroffOnShutdownTimeout,
 			Optional:            true,
 			Computed:            true,
 			Default:             booldefault.StaticBool(false),

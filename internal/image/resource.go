@@ -108,7 +108,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				PlanModifiers:       []planmodifier.String{keep},
 			},
 			"labels": schema.MapAttribute{
-				MarkdownDescription: labelsDescription + " The set replaces the image's labels as a whole. Default `{}`.",
+				MarkdownDescription: descLabels + " The set replaces the image's labels as a whole. Default `{}`.",
 				ElementType:         types.StringType,
 				Optional:            true,
 				Computed:            true,

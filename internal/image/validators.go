@@ -12,11 +12,6 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/validate"
 )
 
-// labelsDescription is the API's label rules, as the attributes that set labels state them.
-const labelsDescription = "User labels. Keys are an optional DNS-subdomain prefix (`example.com/`) and a name " +
-	"of 1 to 63 letters, digits, `-`, `_` or `.` that begins and ends with a letter or digit; values are " +
-	"empty or follow the same rule. The prefix `hetzner.cloud/` is reserved."
-
 // labelsValidator applies the API's label rules at plan time and names the offending key.
 type labelsValidator struct{}
 
