@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net/http"
-	"os/exec"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -173,20 +168,11 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 					t.Errorf("the CLI did not say %q:\n%s", want, out)
 				}
 			}
-			if got := emu.Requests(); len(got) != len(tt.reads) || !mapsEqual(got, tt.reads) {
+			if got := emu.Requests(); !maps.Equal(got, tt.reads) {
 				t.Errorf("requests %v, want %v", got, tt.reads)
 			}
 		})
 	}
-}
-
-func mapsEqual(a, b map[string]int) bool {
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }
 
 // TestAccActionCreateImage_interruptedInvoke presses Ctrl-C while the image is written: the
@@ -194,39 +180,16 @@ func mapsEqual(a, b map[string]int) bool {
 func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
 	opts := powerTimes
 	opts.ActionDuration = 4 * time.Second
-	copying := make(chan struct{})
-	var once sync.Once
-	opts.OnResponse = func(r *http.Request, status int, _ http.Header, _ []byte) {
-		if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
-			once.Do(func() { close(copying) })
-		}
-	}
+	var copying <-chan struct{}
+	opts.OnResponse, copying = createAnswered()
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
 	skipBelowTerraform(t, w, "1.14.0")
 	w.write(nightlyActionHCL)
 
-	cmd := exec.CommandContext(context.Background(), w.cli, "apply", "-no-color", "-auto-approve", invokeNightly) //nolint:gosec // G702: the CLI under test
-	cmd.Dir, cmd.Env = w.dir, w.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the signal reaches the CLI and the provider, as from a terminal
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		t.Fatalf("the invoke ended (%v) before the image was created:\n%s", err, out.String())
-	case <-copying:
-	}
-	// The CLI prints the image's id once the provider has it; wait for it, as a user would.
-	time.Sleep(500 * time.Millisecond)
-	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := <-exited
+	// Half a second after the create's answer the CLI has printed the image's id, as a user
+	// would have seen it.
+	out, err := w.interruptOnce(copying, 500*time.Millisecond, "apply", "-auto-approve", invokeNightly)
 	t.Logf("the CLI after Ctrl-C (%v):\n%s", err, out.String())
 	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
 	snapshots := emu.ImagesOfType("snapshot")
@@ -289,7 +252,7 @@ func TestAccActionCreateImage_requests(t *testing.T) {
 				t.Fatalf("%v: %v\n%s", tt.args, err, out)
 			}
 			got := emu.Requests()
-			if !mapsEqual(got, tt.want) {
+			if !maps.Equal(got, tt.want) {
 				t.Errorf("requests %v, want %v", got, tt.want)
 			}
 			t.Logf("%s: %d requests: %v", tt.name, emu.TotalRequests(), got)

@@ -1,15 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"net/http"
-	"os/exec"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -80,37 +74,13 @@ func TestAccConsistentSnapshot_interruptPowersTheServerOnAgain(t *testing.T) {
 	opts.ActionDuration = 4 * time.Second
 	// The interrupt comes once the API has answered the create request: the server is off and
 	// its disk is being copied.
-	copying := make(chan struct{})
-	var once sync.Once
-	opts.OnResponse = func(r *http.Request, status int, _ http.Header, _ []byte) {
-		if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
-			once.Do(func() { close(copying) })
-		}
-	}
+	var copying <-chan struct{}
+	opts.OnResponse, copying = createAnswered()
 	emu, endpoint := emulatortest.Start(t, opts)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
 	w.write(consistentSnapshotHCL)
 
-	cmd := exec.CommandContext(context.Background(), w.cli, "apply", "-no-color", "-auto-approve") //nolint:gosec // G702: the CLI under test, from TF_ACC_TERRAFORM_PATH
-	cmd.Dir, cmd.Env = w.dir, w.env
-	// Its own process group, so that the signal reaches the CLI and its provider alike.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		t.Fatalf("apply ended (%v) before the image was created:\n%s", err, out.String())
-	case <-copying:
-	}
-	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := <-exited
+	out, err := w.interruptOnce(copying, 0, "apply", "-auto-approve")
 	if err == nil {
 		t.Fatalf("apply succeeded despite the interrupt:\n%s", out.String())
 	}

@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -107,4 +110,45 @@ func (w *workspace) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
 		}
 	})
 	return cmd, &out
+}
+
+// createAnswered returns an OnResponse hook and a channel it closes once the API has answered a
+// create request: the image exists and is being written.
+func createAnswered() (func(*http.Request, int, http.Header, []byte), <-chan struct{}) {
+	answered := make(chan struct{})
+	var once sync.Once
+	return func(r *http.Request, status int, _ http.Header, _ []byte) {
+		if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
+			once.Do(func() { close(answered) })
+		}
+	}, answered
+}
+
+// interruptOnce runs the CLI in a process group of its own, as a terminal does, so that Ctrl-C
+// reaches the CLI and its providers alike; after ready is closed and then delay has passed, it
+// sends the group one SIGINT, and returns the output once the CLI has exited. The test fails if
+// the CLI exits before ready.
+func (w *workspace) interruptOnce(ready <-chan struct{}, delay time.Duration, args ...string) (*bytes.Buffer, error) {
+	w.t.Helper()
+	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
+	cmd := exec.CommandContext(context.Background(), w.cli, args...)
+	cmd.Dir, cmd.Env = w.dir, w.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		w.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		w.t.Fatalf("%v ended (%v) before the moment to interrupt it:\n%s", args, err, out.String())
+	case <-ready:
+	}
+	time.Sleep(delay)
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		w.t.Fatal(err)
+	}
+	return &out, <-exited
 }
