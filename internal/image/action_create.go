@@ -266,20 +266,31 @@ func (a *createImageAction) rotate(ctx context.Context, progress *progressSender
 	return out
 }
 
-// createFailed describes a create that did not end with a written image. made is the image,
-// when the API made one.
+// createFailed describes a create that did not end with a written image and a server as it
+// was. made is the image, when the API made one: it is always named.
 func createFailed(err error, typ hcloud.ImageType, serverID int64, made *hcloud.Image) diag.Diagnostics {
 	var out diag.Diagnostics
+	keep := ""
+	if made != nil {
+		keep = fmt.Sprintf("To manage image %[1]d, import it (terraform import hetzner_image.NAME %[1]d); or delete it "+
+			"(hcloud image delete %[1]d). No older image was deleted.", made.ID)
+	}
 	if d, ok := powerDiagnostic(err, nil); ok {
+		// The server comes first. An image written before the power-on failed is a usable one.
 		out.Append(d)
+		var off *hcloud.PowerOnError
+		if made != nil && errors.As(err, &off) && off.Cause == nil {
+			out.AddWarning("Image Written", fmt.Sprintf("Image %d of server %d was written before the power-on failed. %s",
+				made.ID, serverID, keep))
+			return out
+		}
 	}
 	switch {
 	case made != nil:
 		out.Append(diags.APIError("Image Creation Did Not Finish",
 			fmt.Sprintf("waiting for image %d of server %d to be written", made.ID, serverID), err,
-			fmt.Sprintf("Image %[1]d exists in Hetzner Cloud but may not be usable; no older image was deleted. Check it "+
-				"(hcloud image describe %[1]d): once it is available, import it to manage it (terraform import "+
-				"hetzner_image.NAME %[1]d), or delete it (hcloud image delete %[1]d).", made.ID)))
+			fmt.Sprintf("Image %[1]d exists in Hetzner Cloud but may not be usable: check it (hcloud image describe %[1]d). %[2]s",
+				made.ID, keep)))
 	case len(out) == 0:
 		out.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
 			fmt.Sprintf("creating a %s of server %d", typ, serverID), err, actionCreateHint(err)))
