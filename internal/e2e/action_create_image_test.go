@@ -259,3 +259,28 @@ func TestAccActionCreateImage_requests(t *testing.T) {
 		})
 	}
 }
+
+// TestAccActionCreateImage_lostAnswerMakesOneImage: the create's answer is lost after the API
+// made the image; the action, on the resource's create path, finds and adopts that image instead
+// of making a second, and names it.
+func TestAccActionCreateImage_lostAnswerMakesOneImage(t *testing.T) {
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 200 * time.Millisecond})
+	w := newWorkspace(t, endpoint, emulatortest.Token)
+	skipBelowTerraform(t, w, "1.14.0")
+	emu.FailNext(emulator.Fault{Method: "POST", Path: createRoute, When: emulator.FaultAfter, Drop: emulator.DropAfterProcessing})
+	w.write("action \"hetzner_create_image\" \"nightly\" {\n  config {\n    server_id = 101\n    labels = { rotation = \"nightly\" }\n  }\n}\n")
+	out, err := w.run("apply", "-auto-approve", invokeNightly)
+	if err != nil {
+		t.Fatalf("invoke: %v\n%s", err, out)
+	}
+	snapshots := emu.ImagesOfType("snapshot")
+	if len(snapshots) != 1 {
+		t.Fatalf("the API holds %d snapshots, want the one the lost request made", len(snapshots))
+	}
+	if want := fmt.Sprintf("Image %d is ready.", snapshots[0].ID); !strings.Contains(oneLine(out), want) {
+		t.Errorf("the CLI did not name the adopted image (%q):\n%s", want, out)
+	}
+	if n := emu.RequestCount("POST", createRoute); n != 1 {
+		t.Errorf("%d create requests, want 1", n)
+	}
+}
