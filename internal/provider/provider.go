@@ -39,6 +39,7 @@ const logSubsystem = "api"
 var (
 	_ provider.Provider                  = (*hetznerProvider)(nil)
 	_ provider.ProviderWithListResources = (*hetznerProvider)(nil)
+	_ provider.ProviderWithActions       = (*hetznerProvider)(nil)
 )
 
 // Option changes how the provider builds its client; tests use it to shorten waits.
@@ -179,8 +180,6 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 	resp.ResourceData = client
 	resp.ListResourceData = client
 }
-
-var _ provider.ProviderWithActions = (*hetznerProvider)(nil)
 
 // Actions are run by Terraform 1.14 and later; older CLIs and OpenTofu do not ask for them.
 func (p *hetznerProvider) Actions(context.Context) []func() action.Action {
