@@ -145,6 +145,16 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 			want:   []string{"Error: Shutdown Timeout Without Shutdown", "Set shutdown_before_create = true, or remove shutdown_timeout."},
 		},
 		{
+			name:   "a timeout that is no duration",
+			config: "server_id = 101\n    timeout = \"soon\"",
+			want:   []string{"Error: Invalid Timeout", `"soon" is not a positive duration. Write a number and a unit, such as "3m"`},
+		},
+		{
+			name:   "a type the API does not make",
+			config: "server_id = 101\n    type = \"system\"",
+			want:   []string{"Error: Invalid Attribute Value Match", `type = "system"`, `value must be one of: ["snapshot" "backup"]`},
+		},
+		{
 			name:   "an unknown server",
 			config: "server_id = 999",
 			want: []string{"Error: Server Not Found",
