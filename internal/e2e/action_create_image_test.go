@@ -188,12 +188,7 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 // TestAccActionCreateImage_interruptedInvoke presses Ctrl-C while the image is written: the
 // server, shut down for it, ends running, and the CLI has named the image.
 func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
-	opts := powerTimes
-	opts.ActionDuration = 4 * time.Second
-	var copying <-chan struct{}
-	opts.OnResponse, copying = createAnswered()
-	emu, endpoint := emulatortest.Start(t, opts)
-	w := newWorkspace(t, endpoint, emulatortest.Token)
+	emu, w, copying := copyingWorkspace(t)
 	skipBelowTerraform(t, w, "1.14.0")
 	w.write(nightlyActionHCL)
 

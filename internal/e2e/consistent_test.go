@@ -66,18 +66,25 @@ func TestAccConsistentSnapshot_requests(t *testing.T) {
 		emu.TotalRequests(), got)
 }
 
+// copyingWorkspace is a workspace on an emulator whose servers shut down as powerTimes says and
+// whose images take 4 s to write, and a channel closed once the API answered a create request:
+// the moment to interrupt a consistent create while the server is off.
+func copyingWorkspace(t *testing.T) (*emulator.Emulator, *workspace, <-chan struct{}) {
+	opts := powerTimes
+	opts.ActionDuration = 4 * time.Second
+	var copying <-chan struct{}
+	opts.OnResponse, copying = createAnswered()
+	emu, endpoint := emulatortest.Start(t, opts)
+	return emu, newWorkspace(t, endpoint, emulatortest.Token), copying
+}
+
 // TestAccConsistentSnapshot_interruptPowersTheServerOnAgain presses Ctrl-C while the image is
 // being written: the CLI and the provider get SIGINT, as from a terminal, and the server must
 // be running when the CLI has exited.
 func TestAccConsistentSnapshot_interruptPowersTheServerOnAgain(t *testing.T) {
-	opts := powerTimes
-	opts.ActionDuration = 4 * time.Second
 	// The interrupt comes once the API has answered the create request: the server is off and
 	// its disk is being copied.
-	var copying <-chan struct{}
-	opts.OnResponse, copying = createAnswered()
-	emu, endpoint := emulatortest.Start(t, opts)
-	w := newWorkspace(t, endpoint, emulatortest.Token)
+	emu, w, copying := copyingWorkspace(t)
 	w.write(consistentSnapshotHCL)
 
 	out, err := w.interruptOnce(copying, 0, "apply", "-auto-approve")
