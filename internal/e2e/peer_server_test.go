@@ -316,14 +316,3 @@ func (p *peerRun) stepRequests() []string {
 	defer p.requests.mu.Unlock()
 	return slices.Clone(p.requests.lines[p.stepStart:])
 }
-
-// skipBelowTerraform114 skips a test that invokes actions on a CLI without them: Terraform
-// before 1.14, and OpenTofu. Terraform 1.16.0 of the matrix runs it.
-func skipBelowTerraform114(t *testing.T, w *workspace) {
-	t.Helper()
-	version := cliVersion(w)
-	var major, minor int
-	if _, err := fmt.Sscanf(version, "Terraform v%d.%d", &major, &minor); err != nil || major == 1 && minor < 14 {
-		t.Skipf("%s has no actions (Terraform 1.14 and newer have)", version)
-	}
-}

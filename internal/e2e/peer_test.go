@@ -203,7 +203,7 @@ func TestAccPeer(t *testing.T) {
 			}
 			p := &peerRun{w: newWorkspace(t, endpoint, emulatortest.Token, withPeer()), emu: emu, endpoint: endpoint, requests: log}
 			if tc.actions {
-				skipBelowTerraform114(t, p.w)
+				skipBelowTerraform(t, p.w, "1.14.0")
 			}
 			for i, step := range tc.steps {
 				name := step.name
