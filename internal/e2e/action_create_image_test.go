@@ -117,6 +117,7 @@ func TestAccActionCreateImage_invokeThreeTimesKeepsTheLastTwo(t *testing.T) {
 func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 	tests := []struct {
 		name   string
+		vars   string // top-level variable blocks the config refers to
 		config string
 		want   []string
 		reads  map[string]int // the only requests allowed
@@ -132,6 +133,19 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 			config: "server_id = 101\n    labels = { rotation = \"nightly\" }\n    keep_last = 0",
 			want: []string{"Error: Invalid Keep Last", "keep_last = 0",
 				"Set keep_last to 1 or more (the new image counts as one), or remove it to delete nothing."},
+		},
+		{
+			// Variables are unknown when Terraform validates an action: the plan checks again.
+			name:   "keep_last with labels from a variable that is empty",
+			vars:   "variable \"labels\" {\n  type    = map(string)\n  default = {}\n}\n",
+			config: "server_id = 101\n    labels = var.labels\n    keep_last = 3",
+			want:   []string{"Error: Keep Last Needs Labels", "or remove keep_last."},
+		},
+		{
+			name:   "keep_last from a variable below 1",
+			vars:   "variable \"keep\" {\n  type    = number\n  default = 0\n}\n",
+			config: "server_id = 101\n    labels = { rotation = \"nightly\" }\n    keep_last = var.keep",
+			want:   []string{"Error: Invalid Keep Last", "keep_last = 0 would keep no image"},
 		},
 		{
 			name:   "an invalid label key",
@@ -168,7 +182,7 @@ func TestAccActionCreateImage_badInputsAreRefusedBeforeAnyChange(t *testing.T) {
 			emu, endpoint := emulatortest.Start(t, emulator.Options{})
 			w := newWorkspace(t, endpoint, emulatortest.Token)
 			skipBelowTerraform(t, w, "1.14.0")
-			w.write("action \"hetzner_create_image\" \"nightly\" {\n  config {\n    " + tt.config + "\n  }\n}\n")
+			w.write(tt.vars + "action \"hetzner_create_image\" \"nightly\" {\n  config {\n    " + tt.config + "\n  }\n}\n")
 			out, err := w.run("apply", "-auto-approve", invokeNightly)
 			if err == nil {
 				t.Fatalf("the invoke succeeded:\n%s", out)

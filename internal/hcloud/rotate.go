@@ -3,7 +3,12 @@ package hcloud
 import (
 	"cmp"
 	"context"
+	"errors"
 )
+
+// ErrRotationUnbounded refuses a rotation that could delete images it cannot tell apart from
+// anyone else's: no labels to match, or nothing to keep.
+var ErrRotationUnbounded = errors.New("a rotation needs labels to match and keeps at least one image")
 
 // RotateOpts pick the images a rotation looks at, and how many of them it keeps: the images of
 // one server and type whose labels include every one of Labels, newest first.
@@ -47,10 +52,15 @@ type Rotation struct {
 // of opts.Labels and deletes the older ones, one at a time. It never deletes a protected image
 // nor one still being written (either is reported and left alone), nor opts.Made. A failed
 // delete is reported and the rotation goes on with the next image: only a failure to list the
-// images is returned as an error. report, when not nil, sees each image's outcome as it is
-// known, newest first (opts.Made aside). The API's label selector narrows the list; a label with an empty value, which the
-// selector leaves out, is compared here.
+// images is returned as an error, and a rotation without labels or with nothing to keep is
+// refused before any request (ErrRotationUnbounded). An image whose copy failed (unavailable)
+// takes no place among the kept: it is rotated like an older one. report, when not nil, sees
+// each image's outcome as it is known, newest first (opts.Made aside). The API's label selector
+// narrows the list; a label with an empty value, which the selector leaves out, is compared here.
 func (c *Client) RotateImages(ctx context.Context, opts RotateOpts, report func(RotatedImage)) (Rotation, error) {
+	if len(opts.Labels) == 0 || opts.Keep < 1 {
+		return Rotation{}, ErrRotationUnbounded
+	}
 	list := ImageListOpts{
 		Types:         []ImageType{cmp.Or(opts.Type, ImageTypeSnapshot)},
 		LabelSelector: selectorFor(opts.Labels),
@@ -69,7 +79,7 @@ func (c *Client) RotateImages(ctx context.Context, opts RotateOpts, report func(
 		if img.ID == opts.Made || img.CreatedFrom == nil || img.CreatedFrom.ID != opts.ServerID || !hasLabels(img.Labels, opts.Labels) {
 			continue
 		}
-		if len(r.Kept) < opts.Keep {
+		if len(r.Kept) < opts.Keep && img.Status != ImageStatusUnavailable {
 			r.Kept = append(r.Kept, img.ID)
 			if report != nil {
 				report(RotatedImage{Image: img, Outcome: RotationKept})

@@ -2,6 +2,7 @@ package hcloud_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -96,5 +97,50 @@ func TestRotateImages_aFailedDeleteIsReportedAndTheRestGoesOn(t *testing.T) {
 	}
 	if _, ok := emu.Image(ids[2]); ok {
 		t.Error("the oldest image was not deleted after the failure")
+	}
+}
+
+// A rotation with no labels to match, or nothing to keep, could delete anyone's images: it is
+// refused before any request.
+func TestRotateImages_withoutLabelsOrKeepIsRefusedBeforeAnyRequest(t *testing.T) {
+	c, emu := newClient(t, emulator.Options{})
+	emu.AddImage(emulator.Image{DiskSize: 40, CreatedFrom: &emulator.CreatedFrom{ID: emulator.SeedServerNoBackups, Name: "web-1"}})
+	emu.ResetRequests()
+	for _, opts := range []hcloud.RotateOpts{
+		{ServerID: emulator.SeedServerNoBackups, Keep: 1},
+		{ServerID: emulator.SeedServerNoBackups, Labels: map[string]string{}, Keep: 1},
+		{ServerID: emulator.SeedServerNoBackups, Labels: map[string]string{"rotation": "nightly"}, Keep: 0},
+	} {
+		if _, err := c.RotateImages(context.Background(), opts, nil); !errors.Is(err, hcloud.ErrRotationUnbounded) {
+			t.Errorf("RotateImages(%+v) = %v, want ErrRotationUnbounded", opts, err)
+		}
+	}
+	if n := emu.TotalRequests(); n != 0 {
+		t.Errorf("refused rotations sent %d requests: %v", n, emu.Requests())
+	}
+}
+
+// An image whose copy failed takes no place among the kept, so it never pushes a good older
+// image out: it is rotated like an older one.
+func TestRotateImages_aFailedImageTakesNoPlace(t *testing.T) {
+	c, emu := newClient(t, emulator.Options{})
+	labels := map[string]string{"rotation": "nightly"}
+	add := func(age time.Duration, status string) int64 {
+		return emu.AddImage(emulator.Image{Status: status, DiskSize: 40, Created: time.Now().Add(-age), Labels: labels,
+			CreatedFrom: &emulator.CreatedFrom{ID: emulator.SeedServerNoBackups, Name: "web-1"}}).ID
+	}
+	failed := add(time.Hour, emulator.ImageStatusUnavailable)
+	good := add(2*time.Hour, emulator.ImageStatusAvailable)
+	const made = 999999
+	r, err := c.RotateImages(context.Background(), hcloud.RotateOpts{ServerID: emulator.SeedServerNoBackups, Labels: labels,
+		Keep: 2, Made: made}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{made, good}; !slices.Equal(r.Kept, want) {
+		t.Errorf("kept %v, want %v (the failed image %d takes no place)", r.Kept, want, failed)
+	}
+	if len(r.Older) != 1 || r.Older[0].Image.ID != failed || r.Older[0].Outcome != hcloud.RotationDeleted {
+		t.Errorf("older %+v, want the failed image %d deleted", r.Older, failed)
 	}
 }

@@ -114,9 +114,11 @@ func (a *createImageAction) Schema(_ context.Context, _ action.SchemaRequest, re
 			"keep_last": schema.Int64Attribute{
 				MarkdownDescription: "Once the new image is written, keep the newest `keep_last` images of the server of " +
 					"this `type` whose labels include all of `labels` (the new one counts), and delete the older ones. " +
-					"Needs `labels`, so that it only deletes what this action made. A protected image is never deleted " +
-					"(a warning names it), nor one still being written; a failed deletion is a warning, not a failure. " +
-					"Not set: nothing is deleted.",
+					"Needs `labels`, and counts every image of the server that carries them, whoever made it: give the " +
+					"action's images labels that nothing else uses (an image you import into `hetzner_image` keeps its " +
+					"labels, so change them or turn on its delete protection). A protected image is never deleted (a " +
+					"warning names it), nor one still being written; an image whose copy failed takes no place among " +
+					"the kept. A failed deletion is a warning, not a failure. Not set: nothing is deleted.",
 				Optional: true,
 			},
 		},
@@ -134,27 +136,42 @@ func (a *createImageAction) ValidateConfig(ctx context.Context, req action.Valid
 		return
 	}
 	validateLifecycle(ctx, req.Config.GetAttribute, &resp.Diagnostics)
-	if m.KeepLast.IsNull() || m.KeepLast.IsUnknown() {
-		return
+	resp.Diagnostics.Append(keepLastCheck(m.KeepLast, m.Labels)...)
+}
+
+// keepLastCheck refuses a keep_last that could delete images this action did not make: one
+// below 1, or one without labels to tell its images apart. Unknown values pass, which is why it
+// runs at validate, at plan (values from variables are known only then) and before the invoke
+// sends anything (values from other resources may be known only then).
+func keepLastCheck(keepLast types.Int64, labels types.Map) diag.Diagnostics {
+	var out diag.Diagnostics
+	if keepLast.IsNull() || keepLast.IsUnknown() {
+		return out
 	}
-	if n := m.KeepLast.ValueInt64(); n < 1 {
-		resp.Diagnostics.AddAttributeError(path.Root("keep_last"), "Invalid Keep Last", fmt.Sprintf(
+	if n := keepLast.ValueInt64(); n < 1 {
+		out.AddAttributeError(path.Root("keep_last"), "Invalid Keep Last", fmt.Sprintf(
 			"keep_last = %d would keep no image, not even the one the action makes. Set keep_last to 1 or more "+
 				"(the new image counts as one), or remove it to delete nothing.", n))
 	}
-	if !m.Labels.IsUnknown() && len(m.Labels.Elements()) == 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("keep_last"), "Keep Last Needs Labels",
+	if !labels.IsUnknown() && len(labels.Elements()) == 0 {
+		out.AddAttributeError(path.Root("keep_last"), "Keep Last Needs Labels",
 			"keep_last deletes the older images of the server whose labels include all of labels; without labels it "+
 				"would delete images this action did not make. Add labels that mark this action's images, such as "+
 				"labels = { rotation = \"before-resize\" }, or remove keep_last.")
 	}
+	return out
 }
 
 // ModifyPlan looks the server up when the plan knows its id, so that a wrong server_id fails
 // the plan, before anything is changed.
 func (a *createImageAction) ModifyPlan(ctx context.Context, req action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
-	var id types.Int64
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("server_id"), &id)...)
+	var m createImageActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(keepLastCheck(m.KeepLast, m.Labels)...)
+	id := m.ServerID
 	if a.client == nil || id.IsNull() || id.IsUnknown() || resp.Diagnostics.HasError() {
 		return
 	}
@@ -174,6 +191,12 @@ func (a *createImageAction) ModifyPlan(ctx context.Context, req action.ModifyPla
 func (a *createImageAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m createImageActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if resp.Diagnostics.Append(keepLastCheck(m.KeepLast, m.Labels)...); resp.Diagnostics.HasError() {
+		return // before anything is asked of the API
+	}
 	lbls, d := labelsFrom(ctx, m.Labels)
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
@@ -221,8 +244,13 @@ func (a *createImageAction) Invoke(ctx context.Context, req action.InvokeRequest
 			ServerID: serverID, Type: opts.Type, Labels: lbls, Keep: int(m.KeepLast.ValueInt64()), Made: made.ID,
 		})...)
 	}
-	progress.say("Image %d is ready. To manage it with Terraform, import it: terraform import hetzner_image.NAME %d, "+
+	ready := fmt.Sprintf("Image %d is ready. To manage it with Terraform, import it: terraform import hetzner_image.NAME %d, "+
 		"or an import block with id = \"%d\"", made.ID, made.ID, made.ID)
+	if !m.KeepLast.IsNull() {
+		ready += " (keep_last deletes it in a later run while it carries these labels: change them, or turn " +
+			"on its delete protection, to keep it)"
+	}
+	progress.say("%s", ready)
 }
 
 // rotateTimeout bounds the keep_last deletions, as the resource's delete timeout does one.

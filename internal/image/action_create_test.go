@@ -83,7 +83,7 @@ func attributeIs(d diag.Diagnostic, name string) bool {
 
 // TestProgressSender_deliversInOrderAndNeverAfterTheStop: messages reach Terraform in the order
 // they were said, all before close returns; once ctx has ended (an interrupt), nothing more is
-// sent (it would end the stream), and close does not wait for a Terraform that stopped reading.
+// sent (it would end the stream).
 func TestProgressSender_deliversInOrderAndNeverAfterTheStop(t *testing.T) {
 	var got []string
 	p := newProgressSender(context.Background(), func(e action.InvokeProgressEvent) { got = append(got, e.Message) })

@@ -60,6 +60,8 @@ func (p *progressSender) run() {
 		p.queue = nil
 		p.mu.Unlock()
 		for _, m := range msgs {
+			// A stop that lands between this check and the send lets that one event through (and
+			// ends the stream early); every message after it goes to the log only.
 			if p.ctx.Err() != nil || p.send == nil {
 				tflog.Warn(p.ctx, "after the interrupt: "+m)
 				continue

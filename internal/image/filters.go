@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"regexp"
+	"slices"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -101,6 +102,13 @@ func (fs filterSpecs) list() map[string]listschema.Attribute {
 // types (the data sources find every type; the list resource finds what hetzner_image manages).
 func commonFilters(imageTypes []hcloud.ImageType) filterSpecs {
 	typeText := "Only images of these types (" + codeList(asStrings(imageTypes)) + "). Default: any of them."
+	deprecatedText := "Also find deprecated images (Hetzner's older system images). Default `false`, like the API, " +
+		"on every lookup path: a deprecated image looked up by ID is not found unless this is `true`. A deprecated " +
+		"image that hetzner_image finds comes with a warning that says until when it can be used."
+	if !hetznersImages(imageTypes) {
+		deprecatedText = "Also find deprecated images. Default `false`, like the API. Only Hetzner's system images are " +
+			"deprecated, so snapshots and backups are found either way."
+	}
 	return filterSpecs{
 		"label_selector": {
 			description: "Only images whose labels match this selector, such as `env=prod,role in (web,api),!legacy`: " +
@@ -121,10 +129,8 @@ func commonFilters(imageTypes []hcloud.ImageType) filterSpecs {
 			enum: asStrings(hcloud.ImageStatuses),
 		},
 		"include_deprecated": {
-			description: "Also find deprecated images (Hetzner's older system images). Default `false`, like the API, " +
-				"on every lookup path: a deprecated image looked up by ID is not found unless this is `true`. A deprecated " +
-				"image that hetzner_image finds comes with a warning that says until when it can be used.",
-			kind: boolFilter,
+			description: deprecatedText,
+			kind:        boolFilter,
 		},
 	}
 }
@@ -136,11 +142,17 @@ const sortPattern = `^(id|name|created)(:(asc|desc))?$`
 // the hetzner_image list resource.
 func listingFilters(imageTypes []hcloud.ImageType) filterSpecs {
 	fs := commonFilters(imageTypes)
+	nameText := "Only images with exactly this name, such as `debian-12` (one per architecture). " +
+		"Only system and app images have names."
+	if !hetznersImages(imageTypes) {
+		nameText = "Only images with exactly this name. Only Hetzner's system and app images have names and this " +
+			"list finds snapshots and backups only, so a name matches nothing here: the argument exists so that the " +
+			"filters of a `hetzner_images` data source can be copied as they are."
+	}
 	fs["name"] = filterSpec{
-		description: "Only images with exactly this name, such as `debian-12` (one per architecture). " +
-			"Only system and app images have names.",
-		kind: stringFilter,
-		str:  []validator.String{stringvalidator.LengthAtLeast(1)},
+		description: nameText,
+		kind:        stringFilter,
+		str:         []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
 	fs["architecture"] = filterSpec{
 		description: "Only images of these CPU architectures (`x86`, `arm`). Default: both.",
@@ -216,4 +228,10 @@ func codeList(values []string) string {
 		out += "`" + v + "`"
 	}
 	return out
+}
+
+// hetznersImages tells whether a query of these types can find Hetzner's own images (system,
+// app), which alone have names and deprecations.
+func hetznersImages(imageTypes []hcloud.ImageType) bool {
+	return slices.Contains(imageTypes, hcloud.ImageTypeSystem) || slices.Contains(imageTypes, hcloud.ImageTypeApp)
 }
