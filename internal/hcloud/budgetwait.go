@@ -103,7 +103,7 @@ var errNoTimeLeft = fmt.Errorf("the deadline leaves no time to wait for the requ
 func (c *Client) afterRefusal(ctx context.Context, st *attempt, resp *http.Response) error {
 	now := c.now()
 	st.refusals++
-	wait := c.budget.retryAfterRefusal(now)
+	wait, refusals := c.budget.retryAfterRefusal(now)
 	if wait == 0 {
 		// No RateLimit headers (a proxy's 429): back off as for any answer that asks for a retry.
 		wait = c.backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, st.refusals-1, resp)
@@ -118,5 +118,17 @@ func (c *Client) afterRefusal(ctx context.Context, st *attempt, resp *http.Respo
 	if now.Add(wait).After(deadline) {
 		return errNoTimeLeft
 	}
-	return c.waitForBudget(ctx, st, wait, true)
+	return c.waitForSlot(ctx, st, wait, refusals, true)
+}
+
+// waitForSlot waits d for the request's slot of the budget, and again for a later one as long
+// as a refusal meanwhile has made the slot stale (budget.reslot).
+func (c *Client) waitForSlot(ctx context.Context, st *attempt, d time.Duration, refusals int, refused bool) error {
+	for d > 0 {
+		if err := c.waitForBudget(ctx, st, d, refused); err != nil {
+			return err
+		}
+		d, refusals = c.budget.reslot(c.now(), refusals)
+	}
+	return nil
 }

@@ -203,14 +203,26 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		req.Header.Set("Content-Type", "application/json")
 	}
 
+	for {
+		known, probe := c.budget.awaitKnown()
+		if probe {
+			defer c.budget.probed()
+		}
+		if known == nil {
+			break
+		}
+		select {
+		case <-known:
+		case <-ctx.Done():
+			return fmt.Errorf("%s %s: waiting for the first answer to learn the request budget: %w", method, path, ctx.Err())
+		}
+	}
 	// Only the first attempt is paced: a resend after a 429 waits for its own slot of the
 	// budget (afterRefusal), and the other retries back off.
-	wait := c.budget.reserve(c.now())
+	wait, refusals := c.budget.reserve(c.now())
 	defer c.budget.release()
-	if wait > 0 {
-		if err := c.waitForBudget(ctx, st, wait, false); err != nil {
-			return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
-		}
+	if err := c.waitForSlot(ctx, st, wait, refusals, false); err != nil {
+		return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
 	}
 	st.first = c.now()
 	var resp *http.Response

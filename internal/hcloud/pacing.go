@@ -25,8 +25,8 @@ const (
 // beyond maxContention, which keeps a client that others outpaced for a while from waiting
 // for minutes once they are gone.
 const (
-	contentionDecay  = 0.8
-	contentionGrowth = 1.5
+	contentionDecay  = 0.6
+	contentionGrowth = 2
 	maxContention    = 32
 )
 
@@ -61,6 +61,50 @@ type budget struct {
 	estimate float64
 
 	rng *rand.Rand // jitter; a test may seed it
+
+	// known is closed when the first answer with headers has come, or the request that waits
+	// for it (the probe) has ended without one; nil while no probe is out.
+	known   chan struct{}
+	unpaced bool // a probe was answered without headers: they will not come, nobody waits
+	// refusals counts the 429 answers: a slot given out before the latest of them was
+	// computed on a contention that has proved too low (see reslot).
+	refusals int
+}
+
+// awaitKnown is called before a request is sent. While nothing is known of the budget, one
+// request goes first (probe is true: the caller calls probed once it is answered) and the
+// others wait for its answer (wait is not nil): runs that start together would otherwise all
+// send their first requests into a bucket that may hold only a few, and meet 429 together.
+func (b *budget) awaitKnown() (wait <-chan struct{}, probe bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.refill != 0 || b.unpaced {
+		return nil, false
+	}
+	if b.known == nil {
+		b.known = make(chan struct{})
+		return nil, true
+	}
+	return b.known, false
+}
+
+// probed ends the probe of awaitKnown, answered or not; the requests that waited go on. An
+// answer without headers (a proxy that drops them) means there is nothing to learn: nobody
+// waits for a probe again.
+func (b *budget) probed() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.refill == 0 {
+		b.unpaced = true
+	}
+	b.closeKnown()
+}
+
+func (b *budget) closeKnown() {
+	if b.known != nil {
+		close(b.known)
+		b.known = nil
+	}
 }
 
 // observe replaces the estimate with what an answer's RateLimit headers say. served is the
@@ -77,6 +121,9 @@ func (b *budget) observe(rl rateLimit, served, now time.Time, refused bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.learnContention(rl.Remaining, now, refill, capacity, refused)
+	if refused {
+		b.refusals++
+	}
 	// The API's count includes the request it answers, but maybe not the other outstanding
 	// ones: those still waiting for their turn certainly not. Counting them all as spent errs
 	// towards the reserve, and keeps requests that come now from jumping the queue.
@@ -84,6 +131,7 @@ func (b *budget) observe(rl rateLimit, served, now time.Time, refused bool) {
 	b.at = now
 	b.capacity = capacity
 	b.refill = refill
+	b.closeKnown()
 	// A slot set while the contention was higher must not hold back the requests that come
 	// once it has eased: the next is at most one share away.
 	if b.nextSlot.After(now.Add(b.share())) {
@@ -108,6 +156,11 @@ func (b *budget) learnContention(remaining int, now time.Time, refill time.Durat
 		others := max(0, available-mine-float64(remaining))
 		b.ours = b.ours*contentionDecay + mine
 		b.theirs = b.theirs*contentionDecay + others
+		if !refused && remaining > 0 {
+			// Requests were left over after ours: the others did not want all of the refill
+			// (some have finished), so what they spent earlier counts for less.
+			b.theirs /= 2
+		}
 		seen := (b.ours + b.theirs) / b.ours
 		b.estimate = min(maxContention, max(1, min(seen, b.contention()*contentionGrowth+1)))
 	}
@@ -146,15 +199,16 @@ func (b *budget) release() {
 }
 
 // reserve counts one request against the budget and returns how long to wait before sending
-// it; release must follow once it is done. The wait is nothing while the budget is healthy or
+// it, and the count of refusals the wait was computed with (for reslot); release must follow
+// once it is done. The wait is nothing while the budget is healthy or
 // unknown; once it is low, one request per share of the refill, and never into a bucket that
 // the estimate says is empty.
-func (b *budget) reserve(now time.Time) time.Duration {
+func (b *budget) reserve(now time.Time) (time.Duration, int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.outstanding++
 	if b.refill == 0 {
-		return 0
+		return 0, b.refusals
 	}
 	share := b.share()
 	if now.After(b.at) {
@@ -163,7 +217,7 @@ func (b *budget) reserve(now time.Time) time.Duration {
 	}
 	b.remaining--
 	if b.remaining >= max(lowBudgetFloor, lowBudgetShare*b.capacity) {
-		return 0
+		return 0, b.refusals
 	}
 	start := later(now, b.nextSlot)
 	if b.remaining < 0 {
@@ -172,18 +226,34 @@ func (b *budget) reserve(now time.Time) time.Duration {
 		start = later(start, now.Add(time.Duration(-b.remaining*float64(share))))
 	}
 	b.nextSlot = start.Add(b.jittered(share, false))
-	return start.Sub(now)
+	return start.Sub(now), b.refusals
+}
+
+// reslot is called when a request has waited for its slot. If the API refused a request of
+// this client meanwhile, the slot was given out on a contention since proved too low, and with
+// it every slot after it: the request takes a new slot at the end of the queue, on the share
+// the refusal taught. It returns the further wait, and the refusals it was computed with.
+func (b *budget) reslot(now time.Time, refusals int) (time.Duration, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if refusals == b.refusals || b.refill == 0 {
+		return 0, b.refusals
+	}
+	share := b.share()
+	start := later(now, b.nextSlot)
+	b.nextSlot = start.Add(b.jittered(share, true))
+	return start.Sub(now), b.refusals
 }
 
 // retryAfterRefusal returns how long a request the API refused with 429 waits before it is
 // sent again: a random time between half a share of the refill and one and a half, so that
 // clients refused together spread out, and after the slots this client has already given out.
 // The request keeps its reservation (it is still outstanding).
-func (b *budget) retryAfterRefusal(now time.Time) time.Duration {
+func (b *budget) retryAfterRefusal(now time.Time) (time.Duration, int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.refill == 0 {
-		return 0 // no headers: the caller backs off instead
+		return 0, b.refusals // no headers: the caller backs off instead
 	}
 	share := b.share()
 	start := now.Add(b.jittered(share, true))
@@ -192,7 +262,7 @@ func (b *budget) retryAfterRefusal(now time.Time) time.Duration {
 		start = b.nextSlot.Add(b.jittered(share/2, true) - share/4)
 	}
 	b.nextSlot = start.Add(b.jittered(share, false))
-	return start.Sub(now)
+	return start.Sub(now), b.refusals
 }
 
 func later(a, b time.Time) time.Time {
