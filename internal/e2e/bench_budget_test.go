@@ -26,7 +26,7 @@ import (
 const budgetRate = 3600
 
 // budgetScenario is K runs at once, each creating M images of its own servers, or (plans) each
-// refreshing M managed images.
+// refreshing the same M managed images, as CI plans every pull request of one configuration.
 type budgetScenario struct {
 	name   string
 	runs   int // K
@@ -48,7 +48,7 @@ func budgetScenarios() []budgetScenario {
 }
 
 // minimum is the fewest requests the work needs: per run, a create per image, one poll of their
-// actions and one read of the images made; or a refresh's list pages of 50 images.
+// actions and one read of the images made; or the pages of 50 that list the images refreshed.
 func (s budgetScenario) minimum() int {
 	if s.plan {
 		return s.runs * ((s.each + 49) / 50)
@@ -109,11 +109,15 @@ func runBudgetScenario(t *testing.T, s budgetScenario, side benchSide) budgetRow
 		typ = "hcloud_snapshot"
 	}
 	workspaces := make([]*workspace, s.runs)
+	var managed []int64 // the plans' images
+	if s.plan {
+		managed = addSnapshots(emu, s.each)
+	}
 	for i := range workspaces {
 		w := newWorkspace(t, endpoint, emulatortest.Token, wopts...)
 		workspaces[i] = w
 		if s.plan {
-			hcl := importsOf(side, addSnapshots(emu, s.each))
+			hcl := importsOf(side, managed)
 			w.writeFile("main.tf", benchHeader(side)+hcl)
 			if out, err := w.run("apply", "-auto-approve"); err != nil {
 				t.Fatalf("%s: importing the images of run %d: %v\n%s", side.name, i+1, err, out)
@@ -232,13 +236,17 @@ func budgetTable(results []budgetResult) string {
 				o.succeeded == r.runs && o.orphans == 0 && o.duplicates == 0},
 			{"429 answers ≤ 1 per 2 requests of the work", fmt.Sprintf("%d per %d", o.tooMany, work), 2*o.tooMany <= work},
 		}
-		if bound > 0 {
-			q := o.wall.Seconds() / bound.Seconds()
-			targets = append(targets, benchTarget{"wall time ≤ 1.5× the refill bound",
-				fmt.Sprintf("%.2f× (%s / %s)", q, o.wall.Round(100*time.Millisecond), bound.Round(100*time.Millisecond)), q <= 1.5})
+		// A create cannot end before its action has run, however large the bucket.
+		wall, measured := o.wall.Round(100*time.Millisecond), ""
+		floor := bound
+		if !r.plan && shortAction > bound {
+			floor = shortAction
+			measured = fmt.Sprintf("%.2f× (%s / the action's own %s; refill bound %s)",
+				o.wall.Seconds()/floor.Seconds(), wall, floor, bound.Round(100*time.Millisecond))
 		} else {
-			targets = append(targets, benchTarget{"wall time ≤ 1.5× the refill bound", "the bucket covers the work: no refill bound", true})
+			measured = fmt.Sprintf("%.2f× (%s / %s)", o.wall.Seconds()/floor.Seconds(), wall, floor.Round(100*time.Millisecond))
 		}
+		targets = append(targets, benchTarget{"wall time ≤ 1.5× the refill bound", measured, o.wall.Seconds() <= 1.5*floor.Seconds()})
 		for _, tg := range targets {
 			met := "yes"
 			if !tg.met {

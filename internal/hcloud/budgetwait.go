@@ -91,7 +91,14 @@ func (c *Client) waitForBudget(ctx context.Context, st *attempt, d time.Duration
 	}
 	c.log(ctx, pacedMsg, map[string]any{"method": st.method, "path": st.path, "wait_ms": d.Milliseconds(),
 		"refused": refused, "attempt": st.attempts})
-	return c.sleep(ctx, d)
+	wctx, wake := context.WithCancel(ctx)
+	defer wake()
+	defer c.budget.wakeOnHealthy(wake)()
+	err := c.sleep(wctx, d)
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
+		return nil // woken early: the bucket is healthy again
+	}
+	return err
 }
 
 // errNoTimeLeft says the deadline comes before the budget would let the request through.

@@ -26,8 +26,8 @@ const (
 // for minutes once they are gone.
 const (
 	contentionDecay  = 0.6
-	contentionGrowth = 2
-	maxContention    = 32
+	contentionGrowth = 1.5
+	maxContention    = 12
 )
 
 // budget estimates the project's request budget between answers: the API's last count, minus
@@ -69,6 +69,9 @@ type budget struct {
 	// refusals counts the 429 answers: a slot given out before the latest of them was
 	// computed on a contention that has proved too low (see reslot).
 	refusals int
+	// wakers end the waits of paced requests early once an answer shows the bucket healthy
+	// again (the others have finished): their slots were given out on a contention that is over.
+	wakers map[*int]func()
 }
 
 // awaitKnown is called before a request is sent. While nothing is known of the budget, one
@@ -98,6 +101,23 @@ func (b *budget) probed() {
 		b.unpaced = true
 	}
 	b.closeKnown()
+}
+
+// wakeOnHealthy registers wake, to be called once an answer shows the bucket healthy again;
+// the returned func unregisters it.
+func (b *budget) wakeOnHealthy(wake func()) (unregister func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.wakers == nil {
+		b.wakers = map[*int]func(){}
+	}
+	key := new(int)
+	b.wakers[key] = wake
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		delete(b.wakers, key)
+	}
 }
 
 func (b *budget) closeKnown() {
@@ -132,6 +152,12 @@ func (b *budget) observe(rl rateLimit, served, now time.Time, refused bool) {
 	b.capacity = capacity
 	b.refill = refill
 	b.closeKnown()
+	if !refused && b.remaining >= max(lowBudgetFloor, lowBudgetShare*b.capacity) {
+		for w, wake := range b.wakers {
+			wake()
+			delete(b.wakers, w)
+		}
+	}
 	// A slot set while the contention was higher must not hold back the requests that come
 	// once it has eased: the next is at most one share away.
 	if b.nextSlot.After(now.Add(b.share())) {
