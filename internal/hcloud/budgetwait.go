@@ -2,11 +2,15 @@ package hcloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Waiting for the request budget. The budget is per project, and a project's Terraform runs,
@@ -68,6 +72,59 @@ func (w *budgetWaits) end(now time.Time) {
 	w.lastEnd = now
 }
 
+// takeBudget waits until the budget lets a call's first attempt go: for the first answer of the
+// client when none has come yet (budget.awaitKnown), then for the call's slot when the budget is
+// low. The call runs release once it is done.
+func (c *Client) takeBudget(ctx context.Context, st *attempt) (release func(), err error) {
+	probe := false
+	for {
+		known, first := c.budget.awaitKnown()
+		probe = probe || first
+		if known == nil {
+			break
+		}
+		select {
+		case <-known:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s %s: waiting for the first answer to learn the request budget: %w", st.method, st.path, ctx.Err())
+		}
+	}
+	wait, refusals := c.budget.reserve(c.now())
+	release = func() {
+		c.budget.release()
+		if probe {
+			c.budget.probed()
+		}
+	}
+	if err := c.waitForSlot(ctx, st, wait, refusals, false); err != nil {
+		release()
+		return nil, fmt.Errorf("%s %s: waiting for the request budget to refill: %w", st.method, st.path, err)
+	}
+	return release, nil
+}
+
+// doAccepted sends the request (retryablehttp retrying what retry.go says) until the API
+// accepts it, waiting out each 429 on the budget. It returns the API's last 429 when the
+// deadline leaves no time to wait for the next slot.
+func (c *Client) doAccepted(ctx context.Context, req *retryablehttp.Request, st *attempt) (*http.Response, error) {
+	for {
+		resp, err := c.http.Do(req)
+		if err != nil || resp.StatusCode != http.StatusTooManyRequests || c.http.RetryMax == 0 {
+			return resp, err
+		}
+		// A 429 was not processed: resend it once the budget has refilled, POST included.
+		werr := c.afterRefusal(ctx, st, resp)
+		if errors.Is(werr, errNoTimeLeft) {
+			return resp, nil // the API's own 429 error, which the caller decodes
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		_ = resp.Body.Close()
+		if werr != nil {
+			return nil, fmt.Errorf("%s %s: %w: %w", st.method, st.path, errBudgetWait, werr)
+		}
+	}
+}
+
 // waitForBudget waits d for the budget, telling the user when a wait starts and then at most
 // once a minute. The error is the context's when it ends first.
 func (c *Client) waitForBudget(ctx context.Context, st *attempt, d time.Duration, refused bool) error {
@@ -101,8 +158,12 @@ func (c *Client) waitForBudget(ctx context.Context, st *attempt, d time.Duration
 	return err
 }
 
+// errBudgetWait marks the error of a wait for the budget that ended (the context did), so that
+// it is not taken for a failure of the transport.
+var errBudgetWait = errors.New("waiting for the request budget to refill")
+
 // errNoTimeLeft says the deadline comes before the budget would let the request through.
-var errNoTimeLeft = fmt.Errorf("the deadline leaves no time to wait for the request budget")
+var errNoTimeLeft = errors.New("the deadline leaves no time to wait for the request budget")
 
 // afterRefusal waits out a 429 answer before the request is sent again. It returns
 // errNoTimeLeft when the operation's deadline would pass first, and the context's error when

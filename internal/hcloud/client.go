@@ -203,53 +203,21 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		req.Header.Set("Content-Type", "application/json")
 	}
 
-	for {
-		known, probe := c.budget.awaitKnown()
-		if probe {
-			defer c.budget.probed()
-		}
-		if known == nil {
-			break
-		}
-		select {
-		case <-known:
-		case <-ctx.Done():
-			return fmt.Errorf("%s %s: waiting for the first answer to learn the request budget: %w", method, path, ctx.Err())
-		}
+	release, err := c.takeBudget(ctx, st)
+	if err != nil {
+		return err
 	}
-	// Only the first attempt is paced: a resend after a 429 waits for its own slot of the
-	// budget (afterRefusal), and the other retries back off.
-	wait, refusals := c.budget.reserve(c.now())
-	defer c.budget.release()
-	if err := c.waitForSlot(ctx, st, wait, refusals, false); err != nil {
-		return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
-	}
+	defer release()
 	st.first = c.now()
-	var resp *http.Response
-	for {
-		resp, err = c.http.Do(req)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests || c.http.RetryMax == 0 {
-			break
-		}
-		// A 429 was not processed: resend it once the budget has refilled, POST included.
-		werr := c.afterRefusal(ctx, st, resp)
-		if werr == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-			_ = resp.Body.Close()
-			continue
-		}
-		if errors.Is(werr, errNoTimeLeft) {
-			break // the API's own 429 error, below
-		}
-		_ = resp.Body.Close()
-		return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, werr)
-	}
+	resp, err := c.doAccepted(ctx, req, st)
 	if resp != nil {
 		defer func() { _ = resp.Body.Close() }()
 	}
 	if err != nil {
 		var unknown *outcomeUnknownError
 		switch {
+		case errors.Is(err, errBudgetWait):
+			return err
 		case errors.As(err, &unknown):
 			if resp != nil && resp.StatusCode >= 500 {
 				// Something answered: keep what it said (the API's code, or a proxy's page).

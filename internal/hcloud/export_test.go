@@ -32,7 +32,7 @@ var PickDue = pickDue
 func SeedJitter(c *Client, seed uint64) {
 	c.budget.mu.Lock()
 	defer c.budget.mu.Unlock()
-	c.budget.rng = rand.New(rand.NewPCG(seed, seed))
+	c.budget.rng = rand.New(rand.NewPCG(seed, seed)) //nolint:gosec // G404: repeatable jitter for tests
 }
 
 // Contention is how many clients' worth of requests the client believes the bucket serves.

@@ -84,7 +84,7 @@ func TestBudget_refusedClientsDoNotRetryInStep(t *testing.T) {
 	const clients = 8
 	budgets := make([]*budget, clients)
 	for i := range budgets {
-		budgets[i] = &budget{rng: rand.New(rand.NewPCG(uint64(i), 7))}
+		budgets[i] = &budget{rng: rand.New(rand.NewPCG(uint64(i), 7))} //nolint:gosec // G404: repeatable jitter
 	}
 	now := t0
 	for round := range 4 {
