@@ -90,6 +90,7 @@ func runBudgetScenario(t *testing.T, s budgetScenario, side benchSide) budgetRow
 		if status == http.StatusTooManyRequests {
 			tooMany.Add(1)
 		}
+		// BENCH_TRACE=1 logs every answer's time, status and route, to see how runs share the bucket.
 		if os.Getenv("BENCH_TRACE") != "" {
 			traceMu.Lock()
 			trace = append(trace, fmt.Sprintf("%.1f %d %s %s", time.Since(traceStart).Seconds(), status, r.Method, r.URL.Path))
@@ -256,4 +257,31 @@ func budgetTable(results []budgetResult) string {
 		}
 	}
 	return b.String()
+}
+
+func TestBudgetTable_judgesTheSharedBudgetTargets(t *testing.T) {
+	creates := budgetScenario{name: "4 runs at once, 5 creates each, bucket of 12", runs: 4, each: 5, bucket: 12}
+	large := budgetScenario{name: "4 runs at once, 5 creates each, bucket of 40", runs: 4, each: 5, bucket: 40}
+	table := budgetTable([]budgetResult{
+		{budgetScenario: creates,
+			ours:     budgetRow{succeeded: 4, tooMany: 10, requests: 60, wall: 60 * time.Second},
+			official: budgetRow{succeeded: 1, tooMany: 93, requests: 129, wall: 25 * time.Second, failed: "rate limit"}},
+		{budgetScenario: large,
+			ours:     budgetRow{succeeded: 3, tooMany: 30, requests: 70, wall: 6 * time.Second, orphans: 1},
+			official: budgetRow{succeeded: 4, requests: 60, wall: 8 * time.Second}},
+	})
+	for _, want := range []string{
+		// 50 carried out, 38 beyond the bucket: 38 s at one a second.
+		"| 4 runs at once, 5 creates each, bucket of 12 | 4 of 4 / 1 of 4 | 10 / 93 | 60 (28) / 129 (28) | 1m0s (38s, 1.58×) / 25s (24s, 1.04×) | 0 / 0 / 0 / 0 |",
+		"| 4 runs at once, 5 creates each, bucket of 12: wall time ≤ 1.5× the refill bound | 1.58× (1m0s / 38s) | **no** |",
+		"| 4 runs at once, 5 creates each, bucket of 12: 429 answers ≤ 1 per 2 requests of the work | 10 per 50 | yes |",
+		// 40 carried out into a bucket of 40: the action's 5 s is the floor.
+		"| 4 runs at once, 5 creates each, bucket of 40: wall time ≤ 1.5× the refill bound | 1.20× (6s / the action's own 5s; refill bound 0s) | yes |",
+		"| 4 runs at once, 5 creates each, bucket of 40: every run succeeds, nothing orphaned or duplicated | 3 of 4, 1 / 0 | **no** |",
+		"| 4 runs at once, 5 creates each, bucket of 40: 429 answers ≤ 1 per 2 requests of the work | 30 per 40 | **no** |",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
 }
