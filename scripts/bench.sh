@@ -61,6 +61,11 @@ How to read it:
   Its items go into state as values built directly rather than through the framework's reflection:
   `BenchmarkImagesDataSource_state5000` (5000 images into state, in process) went from 3.15 s and 10.1 M
   allocations to 0.79 s and 3.5 M.
+- **shared budget** (bench_budget_test.go): K Terraform runs start together on one emulator (one project),
+  each creating 5 snapshots of its own servers or planning the same 100 managed images, into a bucket of 12,
+  40 or 20 that refills at 3600/h; each provider runs alone. The minimum is what the work needs (per run: the
+  creates, one poll, one read; or the list pages), the refill bound (requests the API carried out − the
+  bucket) ÷ the refill rate, or a create's own 5 s action when the bucket covers the work.
 - The single creates run at the same time, each on its own emulator (they mostly wait), so that the whole
   run takes about as long as the longest action; the other scenarios run one after another meanwhile, the
   two providers of each at the same time, so that they share the same load.

@@ -373,7 +373,11 @@ func TestBenchmarkTable(t *testing.T) {
 		}
 		ordered = append(ordered, r)
 	}
-	table := benchTable(ordered)
+	table := ""
+	if len(ordered) > 0 {
+		table = benchTable(ordered)
+	}
+	table += runBudgetBench(t) // the shared-budget scenarios, bench_budget_test.go
 	fmt.Println("\nBENCHMARK TABLE\n" + table)
 	if path := os.Getenv("BENCH_OUT"); path != "" {
 		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {

@@ -76,3 +76,12 @@ func (b *tokenBucket) untilFullFromEmpty() time.Duration {
 	}
 	return time.Duration(b.capacity / b.perSecond() * float64(time.Second))
 }
+
+// SetRateLimit replaces the request budget with a full bucket of burst requests refilled at
+// limit per hour (0 turns limiting off, as Options.RateLimit does), so that a harness can set
+// a project up without limits and then measure under them.
+func (e *Emulator) SetRateLimit(limit, burst int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.bucket = newTokenBucket(limit, burst, e.clock())
+}

@@ -79,3 +79,17 @@ func TestRateLimit_offStillSendsNominalHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestSetRateLimit_startsAFullBucketOfTheNewSize(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	e := New(Options{Clock: func() time.Time { return now }})
+	e.SetRateLimit(3600, 2)
+	for i, want := range []bool{true, true, false} {
+		if ok, _ := e.bucket.take(now); ok != want {
+			t.Errorf("request %d allowed %t, want %t", i+1, ok, want)
+		}
+	}
+	if h := e.bucket.header(now); h.Get("RateLimit-Limit") != "3600" || h.Get("RateLimit-Remaining") != "0" {
+		t.Errorf("headers %v, want the new limit with nothing left", h)
+	}
+}

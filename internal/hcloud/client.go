@@ -7,18 +7,13 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -36,20 +31,6 @@ const DefaultEndpoint = "https://api.hetzner.cloud/v1"
 // a user waiting for an apply wants to see (what holds a busy server or image; a lost create
 // answer, warn; a retry, message logRetry); the rest are debug detail.
 type LogFunc func(ctx context.Context, msg string, fields map[string]any)
-
-// logRetry is the message of the entry logged when a failed attempt is about to be retried, so
-// that a logger can show retries more prominently than the routine request lines.
-const logRetry = "API request failed, trying again"
-
-// Requests that get no answer at all (connection refused or reset, a timeout) are tried at most
-// transportAttempts times, and not again once transportWindow has passed since the first
-// attempt: nothing listening at an address rarely starts to within seconds, and a user waiting
-// on a plan should hear so soon. With the default backoff the waits are about 1, 2 and 4 s.
-// Answers that ask for a retry (429, 409 conflict, 502-504) keep the full Retries.
-const (
-	transportAttempts = 4
-	transportWindow   = 20 * time.Second
-)
 
 // Options configure a Client. Zero values take the documented defaults.
 type Options struct {
@@ -91,6 +72,7 @@ type Client struct {
 	now   func() time.Time
 
 	budget  budget
+	waits   budgetWaits
 	poller  poller
 	owned   owned
 	refresh refresher
@@ -99,29 +81,6 @@ type Client struct {
 
 // Now is the time on the client's clock, the one its waits run on.
 func (c *Client) Now() time.Time { return c.now() }
-
-// pacedMsg is logged for each request that waits for the request budget to refill.
-const pacedMsg = "waiting for the request budget to refill"
-
-// rateLimit is what the API says about the request budget in an answer's headers.
-type rateLimit struct {
-	Limit     int
-	Remaining int
-	Reset     time.Time
-}
-
-// parseRateLimit reads the RateLimit-Limit, -Remaining and -Reset headers; ok is false when
-// any of them is missing or malformed. A limit below 1 or a negative count is malformed: the
-// waits divide the hour by the limit.
-func parseRateLimit(h http.Header) (rl rateLimit, ok bool) {
-	limit, err1 := strconv.Atoi(h.Get("RateLimit-Limit"))
-	remaining, err2 := strconv.Atoi(h.Get("RateLimit-Remaining"))
-	reset, err3 := strconv.ParseInt(h.Get("RateLimit-Reset"), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || limit < 1 || remaining < 0 {
-		return rateLimit{}, false
-	}
-	return rateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0)}, true
-}
 
 // New returns a client for the given options.
 func New(opts Options) *Client {
@@ -187,6 +146,7 @@ type attempt struct {
 	started      time.Time   // of the current attempt
 	first        time.Time   // of the first attempt
 	attempts     int         // attempts so far; only the goroutine running the call touches it
+	refusals     int         // answers 429 so far
 }
 
 type attemptKey struct{}
@@ -243,26 +203,21 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		req.Header.Set("Content-Type", "application/json")
 	}
 
-	// Only the first attempt is paced: retries already wait, after a 429 as long as the API
-	// asks, and their answers keep the estimate current.
-	wait := c.budget.reserve(c.now())
-	defer c.budget.release()
-	if wait > 0 {
-		c.log(ctx, pacedMsg, map[string]any{
-			"method": method, "path": path, "wait_ms": wait.Milliseconds(),
-		})
-		if err := c.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%s %s: waiting for the request budget to refill: %w", method, path, err)
-		}
+	release, err := c.takeBudget(ctx, st)
+	if err != nil {
+		return err
 	}
+	defer release()
 	st.first = c.now()
-	resp, err := c.http.Do(req)
+	resp, err := c.doAccepted(ctx, req, st)
 	if resp != nil {
 		defer func() { _ = resp.Body.Close() }()
 	}
 	if err != nil {
 		var unknown *outcomeUnknownError
 		switch {
+		case errors.Is(err, errBudgetWait):
+			return err
 		case errors.As(err, &unknown):
 			if resp != nil && resp.StatusCode >= 500 {
 				// Something answered: keep what it said (the API's code, or a proxy's page).
@@ -356,158 +311,6 @@ func (c *Client) decodeError(resp *http.Response, data []byte, st *attempt) erro
 
 func isJSON(h http.Header) bool {
 	return strings.HasPrefix(h.Get("Content-Type"), "application/json")
-}
-
-// checkRetry decides, after each attempt, whether to try again. A request that changes state is
-// retried only when the API cannot have processed it: it was never fully sent, or the API said
-// so (429, 409 conflict). Any other failure after the body was sent, every 5xx included, is
-// reported as errOutcomeUnknown.
-func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	st := attemptFrom(ctx)
-	c.logAttempt(ctx, st, resp, err)
-	retry, err := c.shouldRetry(ctx, st, resp, err)
-	if retry && st.attempts <= c.http.RetryMax {
-		fields := map[string]any{"level": "warn", "method": st.method, "path": st.path, "endpoint": c.endpoint,
-			"attempt": st.attempts, "elapsed_ms": c.now().Sub(st.first).Milliseconds()}
-		if err != nil {
-			fields["error"] = err.Error()
-		} else {
-			fields["status"] = resp.StatusCode
-		}
-		c.log(ctx, logRetry, fields)
-	}
-	return retry, err
-}
-
-func (c *Client) shouldRetry(ctx context.Context, st *attempt, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		if !st.idempotent && st.wrote.Load() {
-			// Cancelled (a timeout, Ctrl-C) after the request went out: it may have been done.
-			return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: ctx.Err()}
-		}
-		return false, ctx.Err()
-	}
-	if err != nil {
-		// A certificate that does not verify will not verify on the next attempt either.
-		var verifyErr *tls.CertificateVerificationError
-		var authorityErr x509.UnknownAuthorityError
-		var hostErr x509.HostnameError
-		if errors.As(err, &verifyErr) || errors.As(err, &authorityErr) || errors.As(err, &hostErr) {
-			return false, err
-		}
-		// Nor will a name that the DNS says does not exist.
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return false, err
-		}
-		if !st.idempotent && st.wrote.Load() {
-			return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: err}
-		}
-		return st.attempts < transportAttempts && c.now().Sub(st.first) < transportWindow, err
-	}
-	c.rememberRateLimit(resp.Header)
-
-	switch {
-	case resp.StatusCode == http.StatusTooManyRequests:
-		return true, nil
-	case resp.StatusCode == http.StatusConflict:
-		return errorCode(resp) == CodeConflict, nil
-	case resp.StatusCode >= 500 && !st.idempotent:
-		// The API can do the work and still answer 5xx (a create answered "unavailable" has
-		// left its snapshot behind), so a request that changes state is never resent on one.
-		return false, &outcomeUnknownError{
-			op:    st.method + " " + st.path,
-			cause: fmt.Errorf("HTTP %d %s", resp.StatusCode, cmp.Or(errorCode(resp), "without an API error")),
-		}
-	case resp.StatusCode == http.StatusBadGateway, resp.StatusCode == http.StatusServiceUnavailable,
-		resp.StatusCode == http.StatusGatewayTimeout:
-		return st.idempotent, nil
-	}
-	return false, nil
-}
-
-// errorCode peeks at the API error code of a response and leaves the body readable.
-func errorCode(resp *http.Response) string {
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(data))
-	if err != nil || !isJSON(resp.Header) {
-		return ""
-	}
-	var body struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(data, &body)
-	return body.Error.Code
-}
-
-func (c *Client) logAttempt(ctx context.Context, st *attempt, resp *http.Response, err error) {
-	fields := map[string]any{
-		"method":      st.method,
-		"path":        st.path,
-		"duration_ms": c.now().Sub(st.started).Milliseconds(),
-	}
-	if err != nil {
-		fields["error"] = err.Error()
-		c.log(ctx, "API request failed", fields)
-		return
-	}
-	fields["status"] = resp.StatusCode
-	if r := resp.Header.Get("RateLimit-Remaining"); r != "" {
-		fields["ratelimit_remaining"] = r
-	}
-	if id := resp.Header.Get("X-Correlation-Id"); id != "" {
-		fields["correlation_id"] = id
-	}
-	c.log(ctx, "API request", fields)
-}
-
-func (c *Client) rememberRateLimit(h http.Header) {
-	rl, ok := parseRateLimit(h)
-	if !ok {
-		return
-	}
-	now := c.now()
-	served, err := http.ParseTime(h.Get("Date"))
-	if err != nil {
-		served = now
-	}
-	c.budget.observe(rl, served, now)
-}
-
-// backoff waits out a rate limit as the API asks (Retry-After, or the time one request takes
-// to refill given RateLimit-Reset), and otherwise backs off exponentially; both with jitter so
-// that parallel callers do not return in step.
-func (c *Client) backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
-	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
-		if d, ok := rateLimitWait(resp.Header, c.now()); ok {
-			return d + rand.N(d/4+100*time.Millisecond) //nolint:gosec // G404: jitter, not a secret
-		}
-	}
-	d := minWait << min(attemptNum, 20)
-	if d <= 0 || d > maxWait {
-		d = maxWait
-	}
-	return d/2 + rand.N(d/2+1) //nolint:gosec // G404: jitter, not a secret
-}
-
-func rateLimitWait(h http.Header, now time.Time) (time.Duration, bool) {
-	if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
-	}
-	rl, ok := parseRateLimit(h)
-	if !ok || rl.Limit <= rl.Remaining {
-		return 0, false
-	}
-	untilFull := rl.Reset.Sub(now)
-	if untilFull <= 0 {
-		return 0, true
-	}
-	// The bucket refills evenly at limit per hour, so one request's worth takes an hour/limit,
-	// however large the bucket is; never longer than until it is full.
-	return min(time.Hour/time.Duration(rl.Limit), untilFull), true
 }
 
 // sleepContext waits for d or until ctx ends, whichever comes first.

@@ -2,6 +2,7 @@ package hcloud
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -11,6 +12,7 @@ const (
 	PollStartedMsg = pollStartedMsg
 	PollStoppedMsg = pollStoppedMsg
 	PacedMsg       = pacedMsg
+	BudgetWaitMsg  = budgetWaitMsg
 )
 
 // BudgetLimit returns the hourly request limit the client learnt from the API's headers, or 0.
@@ -26,8 +28,19 @@ func BudgetLimit(c *Client) int {
 // PickDue exposes the poller's choice of the actions to check in one tick.
 var PickDue = pickDue
 
-// RateLimitWait exposes how long a 429 is waited out, from its headers.
-var RateLimitWait = rateLimitWait
+// SeedJitter makes the client's jitter repeatable.
+func SeedJitter(c *Client, seed uint64) {
+	c.budget.mu.Lock()
+	defer c.budget.mu.Unlock()
+	c.budget.rng = rand.New(rand.NewPCG(seed, seed)) //nolint:gosec // G404: repeatable jitter for tests
+}
+
+// Contention is how many clients' worth of requests the client believes the bucket serves.
+func Contention(c *Client) float64 {
+	c.budget.mu.Lock()
+	defer c.budget.mu.Unlock()
+	return c.budget.contention()
+}
 
 // CreateImageRequest is one create_image request, without the reconciliation of CreateImage.
 var CreateImageRequest = (*Client).createImageRequest
