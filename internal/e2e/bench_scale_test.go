@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+)
+
+// The scenarios at scale: refreshes of thousands of managed images, and of a few in a large
+// project. Each row's bound is what issue 24 allows: twice the cheaper of one GET per managed
+// image and one list page per 50 images of the project, plus 8.
+
+// refreshBound is the most a refresh of managed images in a project of the given size may cost.
+func refreshBound(managed, project int) int {
+	return 2*min(managed, (project+maxPerPageOfList-1)/maxPerPageOfList) + 8
+}
+
+// maxPerPageOfList is the API's largest page.
+const maxPerPageOfList = 50
+
+// scaleScenarios are the refreshes at scale, run after the table's other short scenarios.
+func scaleScenarios() []benchScenario {
+	var out []benchScenario
+	for _, s := range []struct{ managed, project int }{{1000, 1000}, {5000, 5000}, {50, 5000}} {
+		name := fmt.Sprintf("refresh (plan) of %d managed images in a project of %d", s.managed, s.project)
+		out = append(out, benchScenario{name: name, run: refreshAtScale(s.managed, s.project), bound: refreshBound(s.managed, s.project)})
+	}
+	return out
+}
+
+// refreshAtScale is a plan of managed images spread evenly over a project of snapshots.
+func refreshAtScale(managed, project int) func(*testing.T, benchSide) benchRow {
+	return func(t *testing.T, side benchSide) benchRow {
+		b := newBenchEnv(t, side, emulator.Options{})
+		all := addSnapshots(b.emu, project)
+		step := project / managed
+		ids := make([]int64, managed)
+		descs := make([]string, managed)
+		for i := range ids {
+			ids[i] = all[i*step]
+			descs[i] = fmt.Sprint("bench ", i*step)
+		}
+		hcl, err := adoptInState(b, ids, descs)
+		if err != nil {
+			return benchRow{failed: err.Error()}
+		}
+		return b.measure(t, hcl, "plan")
+	}
+}
+
+// managedOf declares the side's resource s<i> for each description, with the attributes that
+// importsOf gives.
+func managedOf(side benchSide, descs []string) string {
+	typ := "hetzner_image"
+	if side.official {
+		typ = "hcloud_snapshot"
+	}
+	var hcl strings.Builder
+	for i, d := range descs {
+		fmt.Fprintf(&hcl, "resource %q \"s%d\" {\n  server_id   = 101\n  description = %q\n  labels      = { bench = \"yes\" }\n}\n", typ, i, d)
+	}
+	return hcl.String()
+}
+
+// adoptInState puts the images into the side's state as resources s0, s1 … as an import of each
+// would: the first is imported through the CLI, which gives the state its shape, and the others
+// are copies of it with their own id and description (importing thousands one by one takes
+// minutes and is not what is measured). It returns the configuration that declares them.
+func adoptInState(b *benchEnv, ids []int64, descs []string) (string, error) {
+	first := importsOf(b.side, ids[:1])
+	first = strings.Replace(first, `"bench 0"`, strconv.Quote(descs[0]), 1)
+	b.w.writeFile("main.tf", benchHeader(b.side)+first)
+	if out, err := b.w.run("apply", "-auto-approve"); err != nil {
+		return "", fmt.Errorf("importing the first image: %v: %s", err, firstError(out))
+	}
+	path := filepath.Join(b.w.dir, "terraform.tfstate")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var state map[string]any
+	if err := json.Unmarshal(raw, &state); err != nil {
+		return "", err
+	}
+	resources, _ := state["resources"].([]any)
+	if len(resources) != 1 {
+		return "", fmt.Errorf("%d resources in the state after one import", len(resources))
+	}
+	template, err := json.Marshal(resources[0])
+	if err != nil {
+		return "", err
+	}
+	for i := 1; i < len(ids); i++ {
+		var r map[string]any
+		if err := json.Unmarshal(template, &r); err != nil {
+			return "", err
+		}
+		r["name"] = fmt.Sprint("s", i)
+		inst := r["instances"].([]any)[0].(map[string]any)
+		attrs := inst["attributes"].(map[string]any)
+		attrs["id"], attrs["description"] = strconv.FormatInt(ids[i], 10), descs[i]
+		if identity, ok := inst["identity"].(map[string]any); ok {
+			for k := range identity {
+				if k == "id" {
+					identity[k] = attrs["id"]
+				}
+			}
+		}
+		resources = append(resources, r)
+	}
+	state["resources"] = resources
+	state["serial"] = state["serial"].(float64) + 1
+	raw, err = json.Marshal(state)
+	if err != nil {
+		return "", err
+	}
+	return managedOf(b.side, descs), os.WriteFile(path, raw, 0o600)
+}
+
+// rssSampler watches the provider processes a command starts (found by their name and by the
+// emulator they were given) and keeps the largest peak resident set (VmHWM) any of them
+// reached. It reads /proc every 20 ms, so growth in a process's last 20 ms can be missed.
+type rssSampler struct {
+	stop chan struct{}
+	done chan struct{}
+	mu   sync.Mutex
+	peak int64 // kB
+}
+
+// sampleRSS starts watching the processes whose environment holds HCLOUD_ENDPOINT=endpoint.
+func sampleRSS(endpoint string) *rssSampler {
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	marker := []byte("HCLOUD_ENDPOINT=" + endpoint + "\x00")
+	go func() {
+		defer close(s.done)
+		mine := map[string]bool{}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			s.scan(mine, marker)
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *rssSampler) scan(mine map[string]bool, marker []byte) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid := e.Name()
+		if pid[0] < '0' || pid[0] > '9' {
+			continue
+		}
+		if _, known := mine[pid]; !known {
+			comm, err := os.ReadFile("/proc/" + pid + "/comm")
+			if err != nil || !bytes.HasPrefix(comm, []byte("terraform-provi")) {
+				continue
+			}
+			env, err := os.ReadFile("/proc/" + pid + "/environ")
+			mine[pid] = err == nil && bytes.Contains(env, marker)
+		}
+		if mine[pid] {
+			if kb := vmHWM(pid); kb > 0 {
+				s.mu.Lock()
+				s.peak = max(s.peak, kb)
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+// end stops the sampler and returns the peak in kB (0: no provider process was seen).
+func (s *rssSampler) end() int64 {
+	close(s.stop)
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// vmHWM reads a process's peak resident set in kB, or 0.
+func vmHWM(pid string) int64 {
+	f, err := os.Open("/proc/" + pid + "/status")
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
+// endpointOf is the emulator endpoint a workspace gives its CLI.
+func endpointOf(w *workspace) string {
+	endpoint := ""
+	for _, kv := range w.env { // the last one wins, as in the CLI's environment
+		if v, ok := strings.CutPrefix(kv, "HCLOUD_ENDPOINT="); ok {
+			endpoint = v
+		}
+	}
+	return endpoint
+}
