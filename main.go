@@ -18,6 +18,9 @@ var version = "dev"
 func main() {
 	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
+	if !*debug {
+		provider.LogOnlyWhatTheCLIKeeps()
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: provider.Address,

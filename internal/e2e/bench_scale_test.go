@@ -3,17 +3,23 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
 )
 
 // The scenarios at scale: refreshes of thousands of managed images, and of a few in a large
@@ -131,15 +137,16 @@ func adoptInState(b *benchEnv, ids []int64, descs []string) (string, error) {
 // emulator they were given) and keeps the largest peak resident set (VmHWM) any of them
 // reached. It reads /proc every 20 ms, so growth in a process's last 20 ms can be missed.
 type rssSampler struct {
-	stop chan struct{}
-	done chan struct{}
-	mu   sync.Mutex
-	peak int64 // kB
+	stop  chan struct{}
+	done  chan struct{}
+	mu    sync.Mutex
+	peak  int64            // kB
+	ticks map[string]int64 // pid → user and system CPU ticks last seen
 }
 
 // sampleRSS starts watching the processes whose environment holds HCLOUD_ENDPOINT=endpoint.
 func sampleRSS(endpoint string) *rssSampler {
-	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{}), ticks: map[string]int64{}}
 	marker := []byte("HCLOUD_ENDPOINT=" + endpoint + "\x00")
 	go func() {
 		defer close(s.done)
@@ -177,11 +184,11 @@ func (s *rssSampler) scan(mine map[string]bool, marker []byte) {
 			mine[pid] = err == nil && bytes.Contains(env, marker)
 		}
 		if mine[pid] {
-			if kb := vmHWM(pid); kb > 0 {
-				s.mu.Lock()
-				s.peak = max(s.peak, kb)
-				s.mu.Unlock()
-			}
+			kb, ticks := vmHWM(pid), cpuTicks(pid)
+			s.mu.Lock()
+			s.peak = max(s.peak, kb)
+			s.ticks[pid] = max(s.ticks[pid], ticks)
+			s.mu.Unlock()
 		}
 	}
 }
@@ -193,6 +200,34 @@ func (s *rssSampler) end() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peak
+}
+
+// cpu is the CPU time the provider processes had used when last seen (ticks of 10 ms).
+func (s *rssSampler) cpu() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var sum int64
+	for _, t := range s.ticks {
+		sum += t
+	}
+	return time.Duration(sum) * 10 * time.Millisecond
+}
+
+// cpuTicks reads a process's user and system time in clock ticks (utime and stime of
+// /proc/<pid>/stat), or 0.
+func cpuTicks(pid string) int64 {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return utime + stime
 }
 
 // vmHWM reads a process's peak resident set in kB, or 0.
@@ -221,4 +256,88 @@ func endpointOf(w *workspace) string {
 		}
 	}
 	return endpoint
+}
+
+// TestBenchmarkPhases splits the wall time of a command between the phases the API sees and
+// the CPU time between the provider and the CLI, for each provider alone, one after the other:
+// where a slower row's time goes (make bench does not run it; BENCH_PHASES=1 does).
+func TestBenchmarkPhases(t *testing.T) {
+	only := os.Getenv("BENCH_PHASES")
+	if only == "" {
+		t.Skip("set BENCH_PHASES to a regular expression of \"<scenario>, <side>\" (. for all) to split the list of 5000 and the refresh of 1000 into phases")
+	}
+	re, err := regexp.Compile(only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []struct {
+		name  string
+		setup func(b *benchEnv) string
+	}{
+		{"list of 5000", func(b *benchEnv) string {
+			addSnapshots(b.emu, 5000)
+			if b.side.official {
+				return "data \"hcloud_images\" \"all\" {\n  with_selector = \"bench=yes\"\n}\noutput \"n\" { value = length(data.hcloud_images.all.images) }\n"
+			}
+			return "data \"hetzner_images\" \"all\" {\n  label_selector = \"bench=yes\"\n}\noutput \"n\" { value = length(data.hetzner_images.all.images) }\n"
+		}},
+		{"refresh of 1000", func(b *benchEnv) string {
+			ids := addSnapshots(b.emu, 1000)
+			descs := make([]string, len(ids))
+			for i := range descs {
+				descs[i] = fmt.Sprint("bench ", i)
+			}
+			hcl, err := adoptInState(b, ids, descs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return hcl
+		}},
+	} {
+		for _, side := range []benchSide{ours, official} {
+			if !re.MatchString(sc.name + ", " + side.name) {
+				continue
+			}
+			for run := range 2 {
+				var mu sync.Mutex
+				var first, last time.Time
+				opts := emulator.Options{OnResponse: func(*http.Request, int, http.Header, []byte) {
+					mu.Lock()
+					defer mu.Unlock()
+					if first.IsZero() {
+						first = time.Now()
+					}
+					last = time.Now()
+				}}
+				emu, endpoint := emulatortest.Start(t, opts)
+				var wopts []workspaceOption
+				if side.official {
+					wopts = append(wopts, withPeer())
+				}
+				b := &benchEnv{emu: emu, w: newWorkspace(t, endpoint, emulatortest.Token, wopts...), side: side}
+				hcl := sc.setup(b)
+				b.w.writeFile("main.tf", benchHeader(side)+hcl)
+				mu.Lock()
+				first, last = time.Time{}, time.Time{}
+				mu.Unlock()
+				emu.ResetRequests()
+				rss := sampleRSS(endpoint)
+				cmd := exec.CommandContext(context.Background(), b.w.cli, "plan", "-no-color")
+				cmd.Dir, cmd.Env = b.w.dir, b.w.env
+				start := time.Now()
+				out, err := cmd.CombinedOutput()
+				end := time.Now()
+				peak, providerCPU := rss.end(), rss.cpu()
+				if err != nil {
+					t.Fatalf("%s, %s: %v\n%s", sc.name, side.name, err, out)
+				}
+				ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+				cliCPU := time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) - providerCPU
+				t.Logf("%s, %s, run %d: wall %v = %v before the first request + %v of requests (%d) + %v after the last; CPU: provider %v, CLI %v; provider peak RSS %d MB",
+					sc.name, side.name, run+1, end.Sub(start).Round(time.Millisecond), first.Sub(start).Round(time.Millisecond),
+					last.Sub(first).Round(time.Millisecond), emu.TotalRequests(), end.Sub(last).Round(time.Millisecond),
+					providerCPU.Round(time.Millisecond), cliCPU.Round(time.Millisecond), peak/1024)
+			}
+		}
+	}
 }
