@@ -9,7 +9,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
@@ -85,9 +87,36 @@ func (d *imagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	m.ID = types.StringValue(q.id())
-	m.Images, diagnostics = imageList(images)
+	list, diagnostics := imageList(images)
 	resp.Diagnostics.Append(diagnostics...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(setWithList(ctx, &resp.State, &m, list)...)
+}
+
+// setWithList sets the state to the model with images = list. The framework's Set of a model
+// converts every value of a list to Terraform's form, back, and to it again (its reflection
+// checks each field that way); the thousands of items take that road once here, and only the
+// model's few other attributes go through Set.
+func setWithList(ctx context.Context, state *tfsdk.State, m *imagesDataSourceModel, list types.List) diag.Diagnostics {
+	m.Images = types.ListNull(imageItemType)
+	diagnostics := state.Set(ctx, m)
+	m.Images = list
+	if diagnostics.HasError() {
+		return diagnostics
+	}
+	items, err := list.ToTerraformValue(ctx)
+	var attrs map[string]tftypes.Value
+	if err == nil {
+		err = state.Raw.As(&attrs)
+	}
+	if err != nil {
+		diagnostics.AddError("Error Writing Images", "Building the images attribute failed; this is a bug in the provider: "+err.Error())
+		return diagnostics
+	}
+	attrs["images"] = items
+	return append(diagnostics, state.Set(ctx, tftypes.NewValue(state.Raw.Type(), attrs))...)
 }
 
 // imageItemType is the type of one element of images.

@@ -88,8 +88,7 @@ func BenchmarkImagesDataSource_state5000(b *testing.B) {
 		m := fromConfig
 		m.ID = types.StringValue("x")
 		list, diags := imageList(images)
-		m.Images = list
-		diags.Append(state.Set(ctx, &m)...)
+		diags.Append(setWithList(ctx, &state, &m, list)...)
 		if diags.HasError() {
 			b.Fatal(diags)
 		}
