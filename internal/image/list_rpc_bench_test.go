@@ -2,7 +2,6 @@ package image_test
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"testing"
 
@@ -10,8 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/emulator/emulatortest"
+	"github.com/tf-hetzner/terraform-provider-hetzner/internal/image"
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/provider"
 )
 
@@ -21,14 +20,7 @@ import (
 // emulator included). What a plan takes beyond this is the CLI's.
 func BenchmarkImagesDataSource_rpc5000(b *testing.B) {
 	ctx := context.Background()
-	emu := emulator.New(emulator.Options{NoSeed: true})
-	for i := range 5000 {
-		emu.AddImage(emulator.Image{Type: "snapshot", Status: "available", Description: fmt.Sprint("bench ", i),
-			Architecture: "x86", OSFlavor: "ubuntu", DiskSize: 40,
-			CreatedFrom: &emulator.CreatedFrom{ID: 1, Name: "web-1"},
-			Labels:      map[string]string{"bench": "yes"}})
-	}
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewServer(image.Seed5000())
 	defer srv.Close()
 
 	server := providerserver.NewProtocol6(provider.New("bench")())()
