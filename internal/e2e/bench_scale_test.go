@@ -87,7 +87,7 @@ func adoptInState(b *benchEnv, ids []int64, descs []string) (string, error) {
 	first = strings.Replace(first, `"bench 0"`, strconv.Quote(descs[0]), 1)
 	b.w.writeFile("main.tf", benchHeader(b.side)+first)
 	if out, err := b.w.run("apply", "-auto-approve"); err != nil {
-		return "", fmt.Errorf("importing the first image: %v: %s", err, firstError(out))
+		return "", fmt.Errorf("importing the first image: %w: %s", err, firstError(out))
 	}
 	path := filepath.Join(b.w.dir, "terraform.tfstate")
 	raw, err := os.ReadFile(path)

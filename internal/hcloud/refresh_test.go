@@ -22,12 +22,17 @@ func addRefreshSnapshots(emu *emulator.Emulator, n int) []int64 {
 	return ids
 }
 
+// shuffler is a reproducible order for a test case.
+func shuffler(a, b int) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(a), uint64(b))) //nolint:gosec // G404: an order of reads, not a secret
+}
+
 // refreshAll reads the images as Terraform's refresh does: every one once, in no particular
-// order, ten at a time. It returns what each read gave.
-func refreshAll(t *testing.T, c *hcloud.Client, ids []int64) map[int64]*hcloud.Image {
+// order (rng's), ten at a time. It returns what each read gave.
+func refreshAll(t *testing.T, c *hcloud.Client, ids []int64, rng *rand.Rand) map[int64]*hcloud.Image {
 	t.Helper()
 	order := append([]int64(nil), ids...)
-	rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	var mu sync.Mutex
 	got := map[int64]*hcloud.Image{}
 	work := make(chan int64)
@@ -67,12 +72,13 @@ func TestRefreshImage_costsAtMostTwiceTheCheaperOfGetsAndPages(t *testing.T) {
 			t.Parallel()
 			c, emu := newClient(t, emulator.Options{NoSeed: true})
 			all := addRefreshSnapshots(emu, tc.project)
+			rng := shuffler(tc.managed, tc.project)
 			managed := append([]int64(nil), all...)
-			rand.Shuffle(len(managed), func(i, j int) { managed[i], managed[j] = managed[j], managed[i] })
+			rng.Shuffle(len(managed), func(i, j int) { managed[i], managed[j] = managed[j], managed[i] })
 			managed = managed[:tc.managed]
 			emu.ResetRequests()
 
-			got := refreshAll(t, c, managed)
+			got := refreshAll(t, c, managed, rng)
 
 			for _, id := range managed {
 				want, _ := emu.Image(id)
@@ -156,7 +162,7 @@ func TestRefreshImage_aListedImageAnswersOneReadOnly(t *testing.T) {
 	other := hcloud.New(hcloud.Options{Endpoint: endpoint, Token: emulatortest.Token})
 	ids := addRefreshSnapshots(emu, 20)
 	ctx := context.Background()
-	refreshAll(t, c, ids)
+	refreshAll(t, c, ids, shuffler(1, 2))
 	// Changed outside this client after the list was read: a second Read of the same image
 	// in the same process (which Terraform does not make in one refresh) sees the change.
 	changed := "changed elsewhere"
@@ -197,7 +203,7 @@ func TestRefreshImage_aFailedPageFallsBackToGets(t *testing.T) {
 	c, emu := newClient(t, emulator.Options{NoSeed: true})
 	ids := addRefreshSnapshots(emu, 30)
 	emu.FailNext(emulator.Fault{Method: "GET", Path: "/v1/images", Status: 403, Code: "forbidden", Message: "no"})
-	got := refreshAll(t, c, ids)
+	got := refreshAll(t, c, ids, shuffler(1, 2))
 	if len(got) != len(ids) {
 		t.Errorf("%d of %d images read", len(got), len(ids))
 	}
