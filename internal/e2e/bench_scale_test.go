@@ -135,7 +135,8 @@ func adoptInState(b *benchEnv, ids []int64, descs []string) (string, error) {
 
 // rssSampler watches the provider processes a command starts (found by their name and by the
 // emulator they were given) and keeps the largest peak resident set (VmHWM) any of them
-// reached. It reads /proc every 20 ms, so growth in a process's last 20 ms can be missed.
+// reached. VmHWM is itself a peak, so reading it every 20 ms until the process ends misses
+// nothing but the growth of its last 20 ms; new processes are looked for every 100 ms.
 type rssSampler struct {
 	stop  chan struct{}
 	done  chan struct{}
@@ -150,11 +151,14 @@ func sampleRSS(endpoint string) *rssSampler {
 	marker := []byte("HCLOUD_ENDPOINT=" + endpoint + "\x00")
 	go func() {
 		defer close(s.done)
-		mine := map[string]bool{}
+		seen := map[string]bool{} // pid → whether it is one of ours
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
-		for {
-			s.scan(mine, marker)
+		for n := 0; ; n++ {
+			if n%5 == 0 {
+				discover(seen, marker)
+			}
+			s.read(seen)
 			select {
 			case <-s.stop:
 				return
@@ -165,31 +169,38 @@ func sampleRSS(endpoint string) *rssSampler {
 	return s
 }
 
-func (s *rssSampler) scan(mine map[string]bool, marker []byte) {
+// discover adds the processes not seen before, marking which are provider processes of ours.
+func discover(seen map[string]bool, marker []byte) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		pid := e.Name()
-		if pid[0] < '0' || pid[0] > '9' {
+		if _, known := seen[pid]; known || pid[0] < '0' || pid[0] > '9' {
 			continue
 		}
-		if _, known := mine[pid]; !known {
-			comm, err := os.ReadFile("/proc/" + pid + "/comm")
-			if err != nil || !bytes.HasPrefix(comm, []byte("terraform-provi")) {
-				continue
-			}
+		comm, err := os.ReadFile("/proc/" + pid + "/comm")
+		ours := err == nil && bytes.HasPrefix(comm, []byte("terraform-provi"))
+		if ours {
 			env, err := os.ReadFile("/proc/" + pid + "/environ")
-			mine[pid] = err == nil && bytes.Contains(env, marker)
+			ours = err == nil && bytes.Contains(env, marker)
 		}
-		if mine[pid] {
-			kb, ticks := vmHWM(pid), cpuTicks(pid)
-			s.mu.Lock()
-			s.peak = max(s.peak, kb)
-			s.ticks[pid] = max(s.ticks[pid], ticks)
-			s.mu.Unlock()
+		seen[pid] = ours
+	}
+}
+
+// read takes the peak and CPU time of the provider processes seen so far.
+func (s *rssSampler) read(seen map[string]bool) {
+	for pid, ours := range seen {
+		if !ours {
+			continue
 		}
+		kb, ticks := vmHWM(pid), cpuTicks(pid)
+		s.mu.Lock()
+		s.peak = max(s.peak, kb)
+		s.ticks[pid] = max(s.ticks[pid], ticks)
+		s.mu.Unlock()
 	}
 }
 
