@@ -1,0 +1,129 @@
+package provider
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+)
+
+// Server returns the provider server that main serves: the framework's, with the contexts of
+// its per-resource calls released once each call returns.
+//
+// The framework (terraform-plugin-framework v1.19) keeps the cancel function of every call's
+// context until StopProvider, which Terraform sends only on an interrupt, and each keeps its
+// context alive, with the loggers the plugin server attaches to it: about 12 KB per call. A
+// refresh makes four calls per resource, so the provider's memory grew with the configuration
+// (a refresh of 5000 images peaked at 693 MB, against 38 MB for the official provider's). The
+// calls wrapped here reach the framework through a context that forgets its parent when the
+// call returns, so what the framework keeps is a few hundred bytes. They are the calls made once
+// or more per resource that start no work outliving them; the others, ApplyResourceChange
+// among them (a create's wait is shared by later creates), keep the framework's behaviour.
+func Server(version string) func() tfprotov6.ProviderServer {
+	return func() tfprotov6.ProviderServer {
+		return contextReleasing{providerserver.NewProtocol6(New(version)())()}
+	}
+}
+
+type contextReleasing struct {
+	tfprotov6.ProviderServer
+}
+
+func (s contextReleasing) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.ValidateResourceConfig(ctx, req)
+}
+
+func (s contextReleasing) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.UpgradeResourceState(ctx, req)
+}
+
+func (s contextReleasing) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.ReadResource(ctx, req)
+}
+
+func (s contextReleasing) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.PlanResourceChange(ctx, req)
+}
+
+func (s contextReleasing) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.ImportResourceState(ctx, req)
+}
+
+func (s contextReleasing) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+}
+
+func (s contextReleasing) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	ctx, release := releasable(ctx)
+	defer release()
+	return s.ProviderServer.ReadDataSource(ctx, req)
+}
+
+// releasableContext is its parent until released, and after that a context that is over
+// (done, canceled, without values) and holds nothing.
+type releasableContext struct {
+	parent atomic.Pointer[context.Context]
+}
+
+// releasable returns a context that is ctx until release is called.
+func releasable(ctx context.Context) (context.Context, func()) {
+	c := &releasableContext{}
+	c.parent.Store(&ctx)
+	return c, func() { c.parent.Store(nil) }
+}
+
+func (c *releasableContext) get() context.Context {
+	if p := c.parent.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (c *releasableContext) Deadline() (time.Time, bool) {
+	if p := c.get(); p != nil {
+		return p.Deadline()
+	}
+	return time.Time{}, false
+}
+
+func (c *releasableContext) Done() <-chan struct{} {
+	if p := c.get(); p != nil {
+		return p.Done()
+	}
+	return closed
+}
+
+func (c *releasableContext) Err() error {
+	if p := c.get(); p != nil {
+		return p.Err()
+	}
+	return context.Canceled
+}
+
+func (c *releasableContext) Value(key any) any {
+	if p := c.get(); p != nil {
+		return p.Value(key)
+	}
+	return nil
+}
+
+// closed is the Done channel of a released context.
+var closed = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
