@@ -21,56 +21,73 @@ import (
 // call returns, so what the framework keeps is a few hundred bytes. They are the calls made once
 // or more per resource that start no work outliving them; the others, ApplyResourceChange
 // among them (a create's wait is shared by later creates), keep the framework's behaviour.
+//
+// The plugin server finds list resources, actions and state stores by asserting the optional
+// interfaces on the server it is given, so the wrapper carries all of them; a framework server
+// that lacks one is served as it is (TestServer_hasEveryMethodOfTheFrameworkServer keeps the two
+// method sets equal).
 func Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
-		return contextReleasing{providerserver.NewProtocol6(New(version)())()}
+		server := providerserver.NewProtocol6(New(version)())()
+		if fw, ok := server.(frameworkServer); ok {
+			return contextReleasing{fw}
+		}
+		return server
 	}
 }
 
+// frameworkServer is what the framework's server implements: the provider server and its
+// optional parts.
+type frameworkServer interface {
+	tfprotov6.ProviderServerWithListResource
+	tfprotov6.ProviderServerWithActions
+	tfprotov6.ProviderServerWithStateStores
+}
+
 type contextReleasing struct {
-	tfprotov6.ProviderServer
+	frameworkServer
 }
 
 func (s contextReleasing) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.ValidateResourceConfig(ctx, req)
+	return s.frameworkServer.ValidateResourceConfig(ctx, req)
 }
 
 func (s contextReleasing) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.UpgradeResourceState(ctx, req)
+	return s.frameworkServer.UpgradeResourceState(ctx, req)
 }
 
 func (s contextReleasing) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.ReadResource(ctx, req)
+	return s.frameworkServer.ReadResource(ctx, req)
 }
 
 func (s contextReleasing) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.PlanResourceChange(ctx, req)
+	return s.frameworkServer.PlanResourceChange(ctx, req)
 }
 
 func (s contextReleasing) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.ImportResourceState(ctx, req)
+	return s.frameworkServer.ImportResourceState(ctx, req)
 }
 
 func (s contextReleasing) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+	return s.frameworkServer.ValidateDataResourceConfig(ctx, req)
 }
 
 func (s contextReleasing) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.ProviderServer.ReadDataSource(ctx, req)
+	return s.frameworkServer.ReadDataSource(ctx, req)
 }
 
 // releasableContext is its parent until released, and after that a context that is over

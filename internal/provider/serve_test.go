@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -104,4 +105,23 @@ func TestServer_callsDoNotKeepTheirContexts(t *testing.T) {
 	if perCall > 2<<10 {
 		t.Errorf("each call keeps %d bytes alive, want well under the 16 KB its context holds", perCall)
 	}
+}
+
+func TestServer_hasEveryMethodOfTheFrameworkServer(t *testing.T) {
+	framework := reflect.TypeOf(providerserver.NewProtocol6(New("test")())())
+	wrapped := reflect.TypeOf(Server("test")())
+	if _, ok := Server("test")().(contextReleasing); !ok {
+		t.Fatalf("Server returned %v, not the wrapper: the framework server lacks an optional interface", wrapped)
+	}
+	for i := range framework.NumMethod() {
+		if name := framework.Method(i).Name; !hasMethod(wrapped, name) {
+			t.Errorf("the framework's server has %s and the wrapper does not: the plugin server would not find it; "+
+				"add its interface to frameworkServer", name)
+		}
+	}
+}
+
+func hasMethod(t reflect.Type, name string) bool {
+	_, ok := t.MethodByName(name)
+	return ok
 }
