@@ -68,12 +68,12 @@ How to read it:
   process (one command), answers each image once, and an image the process changed is always read anew.
   The large refreshes get their state by importing one image and copying its state entry (importing
   thousands takes minutes and is not what is measured); their managed images are spread evenly over the
-  project. Their wall time is CPU: the framework's per-RPC schema work for a resource of 22 attributes
-  (provider 5.9–6.5 s CPU for 1000 images, CLI 4.2–4.4 s, against 2.4–2.5 s and 3.3–3.5 s for the
-  official provider's 4-attribute SDKv2 resource; `TestBenchmarkPhases`). Half of it used to be the
-  SDK's trace log lines, written by the provider and parsed by the CLI only to be dropped (provider
-  10.6–10.8 s, CLI 8.6–8.8 s): the provider now logs at the level the CLI keeps (TF_LOG_PROVIDER or
-  TF_LOG, nothing when neither is set).
+  project. Their wall time is CPU: the framework's per-call schema work for a resource of 22 attributes
+  (provider 4.9–5.3 s CPU for 1000 images, CLI 4.1–4.3 s, against 2.0–2.1 s and 2.9 s for the official
+  provider's 4-attribute SDKv2 resource; `TestBenchmarkPhases`). It used to be twice that: the SDK's
+  trace log lines, written by the provider and parsed by the CLI only to be dropped (provider 10.6–10.8 s,
+  CLI 8.6–8.8 s; the provider now logs at the level the CLI keeps, TF_LOG_PROVIDER or TF_LOG, nothing when
+  neither is set), and the contexts the framework kept (below).
 - **list of 5000 images** reads every page at 50 per request: exactly ceil(5000/50) = 100. Split by
   `TestBenchmarkPhases` (each provider alone, in turns, `BENCH_PHASES='list of 5000'`), the provider's CPU
   was 2.5 s against the official 1.5 s and the CLI's 1.5 s against 0.9 s. In the provider
@@ -86,17 +86,16 @@ How to read it:
   is the CLI's: it decodes and keeps 23 values per item against the official 12 (18 attributes, two of
   them objects, against 11), 1.42–1.54 s of CPU against 0.91–1.01 s.
 - **peak RSS** of the provider (VmHWM of its processes, read every 20 ms from /proc; they are found by
-  name and by the emulator's HCLOUD_ENDPOINT in their environment): list of 5000, 156–178 MB against the
-  official 101–116 MB; refresh of 1000, 163 MB against 37 MB; refresh of 5000, 693 MB against 38 MB. The
-  refresh's grows with the number of resources, by about 12 KB of live heap per plugin RPC (four per
-  resource): terraform-plugin-framework v1.19.0 keeps the cancel function of every RPC's context in a
-  slice (proto6server `registerContext`) that only StopProvider empties, and each pins its RPC's context
-  with the loggers terraform-plugin-go puts in it. Measured in process: 3000 ValidateResourceConfig calls
-  through tf6server keep 35 MB alive; with a stub in place of the framework, or the framework without
-  tf6server's contexts, the live heap stays flat. The official provider's resource is SDKv2 and does not go
-  through it. With the framework patched not to keep them (an experiment, not part of the provider), the
-  refresh of 1000 peaks at 33–34 MB and its provider CPU drops from 5.7–5.9 s to 5.1–5.3 s (wall 9.6–10.1 s
-  to 7.4–8.5 s). The refresh list itself holds at most the project's images (about 4 MB for 5000).
+  name and by the emulator's HCLOUD_ENDPOINT in their environment): list of 5000, 154–184 MB against the
+  official 100–116 MB (the items while they are converted); refresh of 1000, 34–37 MB against 36–37 MB;
+  refresh of 5000, 51 MB against 38 MB. The refresh's used to grow with the configuration (163 MB for
+  1000 images, 693 MB for 5000): terraform-plugin-framework v1.19.0 keeps the cancel function of every
+  call's context until StopProvider (proto6server `registerContext`), and each kept the call's context
+  alive with the loggers the plugin server attaches to it, about 12 KB per call and four calls per
+  resource. The per-resource calls now reach the framework through a context that forgets its parent
+  when the call returns (internal/provider/serve.go): of a call whose context holds 16 KB, 42 bytes stay
+  instead of 16.7 KB (`TestServer_callsDoNotKeepTheirContexts`); the refresh of 1000 spends a tenth less CPU.
+  The refresh list itself holds at most the project's images (about 4 MB for 5000).
 - The single creates run at the same time, each on its own emulator (they mostly wait), so that the whole
   run takes about as long as the longest action; the other scenarios run one after another meanwhile, the
   two providers of each at the same time, so that they share the same load.
