@@ -39,9 +39,10 @@ func Server(version string) func() tfprotov6.ProviderServer {
 // frameworkServer is what the framework's server implements: the provider server and its
 // optional parts.
 type frameworkServer interface {
-	tfprotov6.ProviderServerWithListResource
-	tfprotov6.ProviderServerWithActions
-	tfprotov6.ProviderServerWithStateStores
+	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
 }
 
 type contextReleasing struct {
