@@ -50,45 +50,38 @@ type contextReleasing struct {
 }
 
 func (s contextReleasing) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.ValidateResourceConfig(ctx, req)
+	return released(ctx, req, s.frameworkServer.ValidateResourceConfig)
 }
 
 func (s contextReleasing) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.UpgradeResourceState(ctx, req)
+	return released(ctx, req, s.frameworkServer.UpgradeResourceState)
 }
 
 func (s contextReleasing) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.ReadResource(ctx, req)
+	return released(ctx, req, s.frameworkServer.ReadResource)
 }
 
 func (s contextReleasing) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.PlanResourceChange(ctx, req)
+	return released(ctx, req, s.frameworkServer.PlanResourceChange)
 }
 
 func (s contextReleasing) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.ImportResourceState(ctx, req)
+	return released(ctx, req, s.frameworkServer.ImportResourceState)
 }
 
 func (s contextReleasing) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	ctx, release := releasable(ctx)
-	defer release()
-	return s.frameworkServer.ValidateDataResourceConfig(ctx, req)
+	return released(ctx, req, s.frameworkServer.ValidateDataResourceConfig)
 }
 
 func (s contextReleasing) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	return released(ctx, req, s.frameworkServer.ReadDataSource)
+}
+
+// released makes a call with a context released when the call returns.
+func released[Req, Resp any](ctx context.Context, req Req, call func(context.Context, Req) (Resp, error)) (Resp, error) {
 	ctx, release := releasable(ctx)
 	defer release()
-	return s.frameworkServer.ReadDataSource(ctx, req)
+	return call(ctx, req)
 }
 
 // releasableContext is its parent until released, and after that a context that is over
