@@ -3,11 +3,10 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/provider"
 )
@@ -18,12 +17,14 @@ var version = "dev"
 func main() {
 	debug := flag.Bool("debug", false, "run the provider with support for debuggers such as delve")
 	flag.Parse()
+	var opts []tf6server.ServeOpt
+	if *debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	} else {
+		provider.LogOnlyWhatTheCLIKeeps()
+	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: provider.Address,
-		Debug:   *debug,
-	})
-	if err != nil {
+	if err := tf6server.Serve(provider.Address, provider.Server(version), opts...); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -55,12 +55,47 @@ How to read it:
   provider's poll that reports it.
 - **429 answers**: with only 40 requests of budget left, this provider spends it no faster than it refills
   (one request a second at 3600/h), so the apply slows down instead of meeting `rate_limit_exceeded`.
-- **refresh**: the first seven Reads of a refresh GET their image; from the eighth on, one list of the
-  project's snapshots and backups at 50 a page answers the rest (up to 200 images; larger projects keep GETs).
-- **list of 5000 images** reads every page at 50 per request: exactly ceil(5000/50) = 100.
-  Its items go into state as values built directly rather than through the framework's reflection:
-  `BenchmarkImagesDataSource_state5000` (5000 images into state, in process) went from 3.15 s and 10.1 M
-  allocations to 0.79 s and 3.5 M.
+- **refresh**: each Read of a refresh is answered by a GET of its image or by a page of one list of the
+  project's snapshots and backups (50 a page, by id), shared by every Read of the command and read only
+  as needed. The rule is ski rental: the first seven Reads GET; the eighth reads page 1, which tells the
+  number of pages L; a Read whose image a page already read holds costs nothing; any other Read GETs while
+  the GETs so far are fewer than the pages not yet read, and once they are as many, Reads fetch the
+  remaining pages instead (each the next one not taken) until a page covers their image. Worst case: N
+  requests for N ≤ 7, otherwise max(7, L−1) GETs + L pages ≤ 2·min(N, L) + 6, within twice what knowing N
+  in advance would cost; plus one GET for each managed image the list lacks (deleted outside Terraform,
+  or moved between pages by a change made meanwhile), so that a deletion is always the API's word. Each
+  refresh row is judged by 2·min(N, ⌈P/50⌉) + 8. Nothing is served stale: the list lives in one provider
+  process (one command), answers each image once, and an image the process changed is always read anew.
+  The large refreshes get their state by importing one image and copying its state entry (importing
+  thousands takes minutes and is not what is measured); their managed images are spread evenly over the
+  project. Their wall time is CPU: the framework's per-call schema work for a resource of 22 attributes
+  (provider 4.9–5.3 s CPU for 1000 images, CLI 4.1–4.3 s, against 2.0–2.1 s and 2.9 s for the official
+  provider's 4-attribute SDKv2 resource; `TestBenchmarkPhases`). It used to be twice that: the SDK's
+  trace log lines, written by the provider and parsed by the CLI only to be dropped (provider 10.6–10.8 s,
+  CLI 8.6–8.8 s; the provider now logs at the level the CLI keeps, TF_LOG_PROVIDER or TF_LOG, nothing when
+  neither is set), and the contexts the framework kept (below).
+- **list of 5000 images** reads every page at 50 per request: exactly ceil(5000/50) = 100. Split by
+  `TestBenchmarkPhases` (each provider alone, in turns, `BENCH_PHASES='list of 5000'`), the provider's CPU
+  was 2.5 s against the official 1.5 s and the CLI's 1.5 s against 0.9 s. In the provider
+  (`BenchmarkImagesDataSource_rpc5000`, the whole ReadDataSource RPC in process, with a CPU profile) the
+  framework's Set of the model took the 5000 items to Terraform values, back, and there again, and, with
+  `images` a list of nested attributes, rebuilt the nested schema's type for every null of every item
+  (ReifyNullCollectionBlocks). The items now go in once, and `images` is a list of objects (the same
+  value type; the docs still describe each attribute): the RPC went from 990 MB and 11.7 M allocations to
+  473 MB and 8.0 M, and the provider's CPU to 1.31–1.35 s, below the official 1.54–1.58 s. What is left
+  is the CLI's: it decodes and keeps 23 values per item against the official 12 (18 attributes, two of
+  them objects, against 11), 1.42–1.54 s of CPU against 0.91–1.01 s.
+- **peak RSS** of the provider (VmHWM of its processes, read every 20 ms from /proc; they are found by
+  name and by the emulator's HCLOUD_ENDPOINT in their environment): list of 5000, 154–184 MB against the
+  official 100–116 MB (the items while they are converted); refresh of 1000, 34–37 MB against 36–37 MB;
+  refresh of 5000, 51 MB against 38 MB. The refresh's used to grow with the configuration (163 MB for
+  1000 images, 693 MB for 5000): terraform-plugin-framework v1.19.0 keeps the cancel function of every
+  call's context until StopProvider (proto6server `registerContext`), and each kept the call's context
+  alive with the loggers the plugin server attaches to it, about 12 KB per call and four calls per
+  resource. The per-resource calls now reach the framework through a context that forgets its parent
+  when the call returns (internal/provider/serve.go): of a call whose context holds 16 KB, 42 bytes stay
+  instead of 16.7 KB (`TestServer_callsDoNotKeepTheirContexts`); the refresh of 1000 spends a tenth less CPU.
+  The refresh list itself holds at most the project's images (about 4 MB for 5000).
 - **shared budget** (bench_budget_test.go): K Terraform runs start together on one emulator (one project),
   each creating 5 snapshots of its own servers or planning the same 100 managed images, into a bucket of 12,
   40 or 20 that refills at 3600/h; each provider runs alone. The minimum is what the work needs (per run: the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,7 @@ type benchRow struct {
 	wall      time.Duration // of the measured command
 	detection time.Duration // worst delay from an action's end to the provider seeing it; 0 = none
 	failed    string        // the command failed: the first line of its error; empty when it succeeded
+	peakRSS   int64         // kB: the largest peak resident set of the provider processes (bench_scale_test.go)
 }
 
 // detector measures how late a provider notices finished create_image actions: the emulator
@@ -130,9 +132,11 @@ func (b *benchEnv) measure(t *testing.T, hcl string, args ...string) benchRow {
 	b.detector.mu.Lock()
 	b.detector.worst, b.detector.tooMany = 0, 0
 	b.detector.mu.Unlock()
+	rss := sampleRSS(endpointOf(b.w))
 	start := time.Now()
 	out, err := b.w.run(args...)
 	row := benchRow{wall: time.Since(start), requests: b.emu.TotalRequests(), polls: b.emu.RequestCount("GET", "/v1/actions")}
+	row.peakRSS = rss.end()
 	if err != nil {
 		row.failed = firstError(out)
 		t.Logf("%s: %s %v: %v\n%s", b.side.name, args[0], err, row.failed, out)
@@ -211,6 +215,8 @@ type benchScenario struct {
 	// officialAs names the scenario whose official row this one is compared with: the official
 	// provider does not read progress, so it runs once per action duration, on linear progress.
 	officialAs string
+	// bound, when not 0, is the most requests this provider may spend (a refresh: refreshBound).
+	bound int
 }
 
 // singleCreate is one snapshot of one server whose action takes d, with progress of the shape.
@@ -264,7 +270,7 @@ func benchScenarios() (long, short []benchScenario) {
 		{name: "create 20 snapshots of 20 servers, default parallelism (5 s actions)", run: manyCreates(20, emulator.Options{})},
 		{name: "create 20 snapshots, -parallelism=20, budget of 40 requests left (3600/h)",
 			run: manyCreates(20, emulator.Options{RateLimit: 3600, RateBurst: 40}, "-parallelism=20")},
-		{name: "refresh (plan) of 100 managed images", run: func(t *testing.T, side benchSide) benchRow {
+		{name: "refresh (plan) of 100 managed images", bound: refreshBound(100, 100), run: func(t *testing.T, side benchSide) benchRow {
 			b := newBenchEnv(t, side, emulator.Options{})
 			hcl := importsOf(side, addSnapshots(b.emu, 100))
 			if row := b.measure(t, hcl, "apply", "-auto-approve"); row.failed != "" {
@@ -290,6 +296,7 @@ func benchScenarios() (long, short []benchScenario) {
 			return b.measure(t, hcl, "plan")
 		}},
 	}
+	short = append(short, scaleScenarios()...)
 	return long, short
 }
 
@@ -309,11 +316,16 @@ func TestBenchmarkTable(t *testing.T) {
 	}
 	long, short := benchScenarios()
 	if only := os.Getenv("BENCH_ONLY"); only != "" {
-		// A subset while working on one scenario; the report then covers only that subset.
+		// A subset while working on one scenario (a regular expression of the names); the
+		// report then covers only that subset.
+		re, err := regexp.Compile(only)
+		if err != nil {
+			t.Fatalf("BENCH_ONLY: %v", err)
+		}
 		keep := func(ss []benchScenario) []benchScenario {
-			ss = slices.DeleteFunc(ss, func(s benchScenario) bool { return !strings.Contains(s.name, only) })
+			ss = slices.DeleteFunc(ss, func(s benchScenario) bool { return !re.MatchString(s.name) })
 			for i := range ss {
-				if !strings.Contains(ss[i].officialAs, only) {
+				if ss[i].officialAs == "" || !re.MatchString(ss[i].officialAs) {
 					ss[i].officialAs = "" // its official run was left out: run one of its own
 				}
 			}

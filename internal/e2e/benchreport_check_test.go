@@ -26,6 +26,10 @@ func sampleResults() []benchResult {
 		{benchScenario: benchScenario{name: "create 20 snapshots, -parallelism=20, budget of 40 requests left (3600/h)"},
 			ours:     benchRow{requests: 45},
 			official: benchRow{requests: 140, tooMany: 121, failed: "rate limit exceeded"}},
+		{benchScenario: benchScenario{name: "refresh (plan) of 1000 managed images in a project of 1000", bound: refreshBound(1000, 1000)},
+			ours: benchRow{requests: 39}, official: benchRow{requests: 1000}},
+		{benchScenario: benchScenario{name: "refresh (plan) of 50 managed images in a project of 5000", bound: refreshBound(50, 5000)},
+			ours: benchRow{requests: 109}, official: benchRow{requests: 50}},
 	}
 }
 
@@ -40,6 +44,9 @@ func TestBenchTable_showsBothProvidersWithRatiosAndJudgesTheTargets(t *testing.T
 		"| 20 creates at once: detection delay ≤ 0.5 s | 300ms | yes |",
 		"| low budget: no 429 reaches the user, nothing fails | 0 × 429, succeeded | yes |",
 		"- create 20 snapshots, -parallelism=20, budget of 40 requests left (3600/h): the official provider failed: rate limit exceeded",
+		// A refresh is judged by its bound, 2·min(N, ⌈P/50⌉) + 8.
+		"| refresh (plan) of 1000 managed images in a project of 1000: requests ≤ 48 | 39, succeeded | yes |",
+		"| refresh (plan) of 50 managed images in a project of 5000: requests ≤ 108 | 109, succeeded | **no** |",
 	} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)

@@ -60,5 +60,5 @@ func (c *Client) ReadCreatedImage(ctx context.Context, id int64) (*Image, error)
 // listNewestImages lists the project's newest snapshots and backups, a page of 50 for every 50
 // images wanted; on an error it returns what it has.
 func (c *Client) listNewestImages(ctx context.Context, wanted int) map[int64]*Image {
-	return c.listUserImagePages(ctx, []string{"created:desc", "id:desc"}, (wanted+maxPerPage-1)/maxPerPage, false)
+	return c.listUserImagePages(ctx, []string{"created:desc", "id:desc"}, (wanted+maxPerPage-1)/maxPerPage)
 }

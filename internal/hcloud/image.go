@@ -209,6 +209,7 @@ type ImageUpdateOpts struct {
 // UpdateImage changes an image. Labels replace the whole set; to clear every label pass a
 // non-nil empty map, which is sent as {}.
 func (c *Client) UpdateImage(ctx context.Context, id int64, opts ImageUpdateOpts) (*Image, error) {
+	c.refresh.wrote(id)
 	body := map[string]any{}
 	if opts.Description != nil {
 		body["description"] = *opts.Description
@@ -231,6 +232,7 @@ func (c *Client) UpdateImage(ctx context.Context, id int64, opts ImageUpdateOpts
 // DeleteImage deletes an image, waiting while it is locked (still being written) or its
 // server is busy.
 func (c *Client) DeleteImage(ctx context.Context, id int64) error {
+	c.refresh.wrote(id)
 	return c.retryBusy(ctx, func() error { return c.do(ctx, http.MethodDelete, imagePath(id), nil, nil, nil) }, isBusy)
 }
 
@@ -238,6 +240,7 @@ func (c *Client) DeleteImage(ctx context.Context, id int64) error {
 // Setting protection to a value is idempotent, so a request whose answer was lost is simply
 // sent again, like a request that found the image busy.
 func (c *Client) SetImageProtection(ctx context.Context, id int64, deleteProtected bool) error {
+	c.refresh.wrote(id)
 	var out struct {
 		Action Action `json:"action"`
 	}

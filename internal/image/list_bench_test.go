@@ -17,8 +17,9 @@ import (
 	"github.com/tf-hetzner/terraform-provider-hetzner/internal/hcloud"
 )
 
-// seed5000 returns an emulator with 5000 snapshots, like the benchmark of make bench.
-func seed5000() *emulator.Emulator {
+// Seed5000 returns an emulator with 5000 snapshots, like the benchmark of make bench (exported
+// for the benchmark of the whole RPC in package image_test).
+func Seed5000() *emulator.Emulator {
 	emu := emulator.New(emulator.Options{NoSeed: true})
 	for i := range 5000 {
 		emu.AddImage(emulator.Image{Type: "snapshot", Status: "available", Description: fmt.Sprint("bench ", i),
@@ -33,7 +34,7 @@ func seed5000() *emulator.Emulator {
 // 100 pages from the emulator, then the items into state.
 func BenchmarkImagesDataSource_read5000(b *testing.B) {
 	ctx := context.Background()
-	srv := httptest.NewServer(seed5000())
+	srv := httptest.NewServer(Seed5000())
 	defer srv.Close()
 	ds := &imagesDataSource{client: hcloud.New(hcloud.Options{Endpoint: srv.URL + "/v1", Token: emulatortest.Token})}
 
@@ -66,7 +67,7 @@ func BenchmarkImagesDataSource_read5000(b *testing.B) {
 // the benchmark above; this one is the provider's alone.
 func BenchmarkImagesDataSource_state5000(b *testing.B) {
 	ctx := context.Background()
-	srv := httptest.NewServer(seed5000())
+	srv := httptest.NewServer(Seed5000())
 	defer srv.Close()
 	client := hcloud.New(hcloud.Options{Endpoint: srv.URL + "/v1", Token: emulatortest.Token})
 	images, err := client.AllImages(ctx, hcloud.ImageListOpts{})
@@ -88,8 +89,7 @@ func BenchmarkImagesDataSource_state5000(b *testing.B) {
 		m := fromConfig
 		m.ID = types.StringValue("x")
 		list, diags := imageList(images)
-		m.Images = list
-		diags.Append(state.Set(ctx, &m)...)
+		diags.Append(setWithList(ctx, &state, &m, list)...)
 		if diags.HasError() {
 			b.Fatal(diags)
 		}

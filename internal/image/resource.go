@@ -75,10 +75,15 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"**backup** (bound to its server and deleted with it). Creating one copies the server's disk; " +
 			"set `shutdown_before_create` for a consistent one. Existing snapshots and backups can be imported " +
 			"by id or by a label selector.\n\n" +
-			"**Refresh cost:** the first seven images one Terraform command reads cost a request each; from the " +
-			"eighth on, the project's snapshots and backups are listed once (50 per request, up to 200 images; a " +
-			"larger project keeps one request per image) and the remaining reads are answered from that list, each " +
-			"image once. Refreshing 100 images costs 9 requests instead of 100 of the project's 3600 an hour.",
+			"**Refresh cost:** the first seven images one Terraform command reads cost a request each. The eighth " +
+			"reads the first page of the project's list of snapshots and backups (50 per request), which tells how " +
+			"many pages there are; an image a page already read holds costs nothing. Any other image costs a request " +
+			"of its own while the requests spent that way are fewer than the pages left; once they are as many, the " +
+			"remaining pages are read instead and answer the rest. So N managed images in a project of P snapshots " +
+			"and backups never cost more than 2 × min(N, ⌈P/50⌉) + 6 requests: at most twice what a rule that knew N in advance would pay, plus six. " +
+			"For example 100 images in a project of 100 cost 9 requests, 1000 of 1000 about 40, 50 of 5000 about 50. An " +
+			"image the list lacks (deleted outside Terraform) is asked for by its id, one request more. The list " +
+			"belongs to one command and answers each image once; an image the command changed is read anew.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: descImageID,
