@@ -147,7 +147,16 @@ func (b *budget) observe(rl rateLimit, served, now time.Time, refused bool) {
 	// The API's count includes the request it answers, but maybe not the other outstanding
 	// ones: those still waiting for their turn certainly not. Counting them all as spent errs
 	// towards the reserve, and keeps requests that come now from jumping the queue.
-	b.remaining = float64(rl.Remaining - max(b.outstanding-1, 0))
+	remaining := float64(rl.Remaining - max(b.outstanding-1, 0))
+	if b.refill != 0 && now.After(b.at) {
+		// Concurrent answers are handled in whatever order their goroutines run: one overtaken
+		// by later answers says more remains than is left. No answer raises the estimate
+		// beyond what the bucket can have refilled since the last one, at the full rate.
+		remaining = min(remaining, b.remaining+float64(now.Sub(b.at))/float64(refill))
+	} else if b.refill != 0 {
+		remaining = min(remaining, b.remaining)
+	}
+	b.remaining = remaining
 	b.at = now
 	b.capacity = capacity
 	b.refill = refill
