@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,42 +41,6 @@ action "hetzner_create_image" "before_change" {
   }
 }
 `, serverType, location, event, extra)
-}
-
-// orderLog records the requests that changed something (every method but GET) that the API
-// accepted, in order, with when they were answered.
-type orderLog struct {
-	mu      sync.Mutex
-	entries []orderEntry
-}
-
-type orderEntry struct {
-	line string // METHOD path
-	at   time.Time
-}
-
-func (l *orderLog) observe(r *http.Request, status int, _ http.Header, _ []byte) {
-	if r.Method == http.MethodGet || status >= 400 {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entries = append(l.entries, orderEntry{r.Method + " " + r.URL.Path, time.Now()})
-}
-
-// since returns the entries from the n-th on, and how many there are in all.
-func (l *orderLog) since(n int) ([]orderEntry, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return slices.Clone(l.entries[n:]), len(l.entries)
-}
-
-func lines(entries []orderEntry) []string {
-	out := make([]string, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, e.line)
-	}
-	return out
 }
 
 // triggerRun is one server with the action triggered around its changes.

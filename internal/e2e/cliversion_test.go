@@ -8,55 +8,57 @@ import (
 	"github.com/hashicorp/go-version"
 )
 
-// skipBelowTerraform skips the test unless the workspace's CLI is Terraform min or newer: the
-// e2e counterpart of tfversion.SkipBelow, with the same words, so that scripts/testacc.sh can
-// tell a test that skipped on the newest Terraform. OpenTofu is below every Terraform-only
-// feature (identity in import blocks, terraform query, actions).
-func skipBelowTerraform(t *testing.T, w *workspace, minimum string) {
+// cliRelease is which CLI a workspace runs, read once per call from `version -json`: OpenTofu
+// answers it too, with its own version as terraform_version.
+func cliRelease(t *testing.T, w *workspace) (tofu bool, v *version.Version) {
 	t.Helper()
-	if terraformAtLeast(t, w, minimum) {
-		return
+	out, err := w.run("version", "-json")
+	if err != nil {
+		t.Fatalf("%s version -json: %v\n%s", w.cli, err, out)
 	}
-	if first := cliVersion(w); strings.HasPrefix(first, "OpenTofu") {
-		t.Skipf("%s is OpenTofu: this needs Terraform %s or newer", first, minimum)
+	var info struct {
+		Version string `json:"terraform_version"`
 	}
-	t.Skipf("Terraform CLI version %s is below minimum version %s: skipping test", cliSemver(t, w), minimum)
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &info); err != nil {
+		t.Fatalf("reading %s version -json: %v\n%s", w.cli, err, out)
+	}
+	if v, err = version.NewVersion(info.Version); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	return strings.HasPrefix(cliVersion(w), "OpenTofu"), v
 }
 
 // terraformAtLeast tells whether the workspace's CLI is Terraform minimum or newer (OpenTofu
 // never is).
 func terraformAtLeast(t *testing.T, w *workspace, minimum string) bool {
 	t.Helper()
-	return !strings.HasPrefix(cliVersion(w), "OpenTofu") &&
-		!cliSemver(t, w).LessThan(version.Must(version.NewVersion(minimum)))
+	tofu, v := cliRelease(t, w)
+	return !tofu && !v.LessThan(version.Must(version.NewVersion(minimum)))
 }
 
-// cliSemver is the version the CLI reports in version -json (OpenTofu's included).
-func cliSemver(t *testing.T, w *workspace) *version.Version {
+// skipBelowTerraform skips the test unless the workspace's CLI is Terraform minimum or newer: the
+// e2e counterpart of tfversion.SkipBelow, with the same words, so that scripts/testacc.sh can
+// tell a test that skipped on the newest Terraform. OpenTofu is below every Terraform-only
+// feature (terraform query, actions).
+func skipBelowTerraform(t *testing.T, w *workspace, minimum string) {
 	t.Helper()
-	out, err := w.run("version", "-json")
-	if err != nil {
-		t.Fatalf("%s version -json: %v\n%s", w.cli, err, out)
-	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &v); err != nil {
-		t.Fatalf("reading %s version -json: %v\n%s", w.cli, err, out)
-	}
-	have, err := version.NewVersion(v.Version)
-	if err != nil {
-		t.Fatalf("%s: %v", out, err)
-	}
-	return have
+	skipBelow(t, w, minimum, false)
 }
 
 // skipWithoutIdentity skips the test on CLIs that keep no resource identity: Terraform before
 // 1.12 and OpenTofu before 1.12.
 func skipWithoutIdentity(t *testing.T, w *workspace) {
 	t.Helper()
-	if strings.HasPrefix(cliVersion(w), "OpenTofu") && !cliSemver(t, w).LessThan(version.Must(version.NewVersion("1.12.0"))) {
-		return
+	skipBelow(t, w, "1.12.0", true)
+}
+
+func skipBelow(t *testing.T, w *workspace, minimum string, tofuToo bool) {
+	t.Helper()
+	tofu, v := cliRelease(t, w)
+	if tofu && !tofuToo {
+		t.Skipf("OpenTofu %s: this needs Terraform %s or newer", v, minimum)
 	}
-	skipBelowTerraform(t, w, "1.12.0")
+	if v.LessThan(version.Must(version.NewVersion(minimum))) {
+		t.Skipf("Terraform CLI version %s is below minimum version %s: skipping test", v, minimum)
+	}
 }

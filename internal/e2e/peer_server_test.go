@@ -3,11 +3,9 @@ package e2e
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -289,30 +287,8 @@ func invoked(action, command, status string) func(t *testing.T, p *peerRun) {
 	}
 }
 
-// requestLog records the requests that changed something (every method but GET), in order.
-type requestLog struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (l *requestLog) observe(r *http.Request, status int, _ http.Header, _ []byte) {
-	if r.Method == http.MethodGet || status >= 400 {
-		return
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.lines = append(l.lines, r.Method+" "+r.URL.Path)
-}
-
-func (l *requestLog) len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.lines)
-}
-
 // stepRequests are the changing requests of the current step.
 func (p *peerRun) stepRequests() []string {
-	p.requests.mu.Lock()
-	defer p.requests.mu.Unlock()
-	return slices.Clone(p.requests.lines[p.stepStart:])
+	entries, _ := p.requests.since(p.stepStart)
+	return lines(entries)
 }

@@ -43,7 +43,7 @@ type peerRun struct {
 	w        *workspace
 	emu      *emulator.Emulator
 	endpoint string
-	requests *requestLog
+	requests *orderLog
 	// stepStart is how many requests the log held when the step began.
 	stepStart int
 }
@@ -195,7 +195,7 @@ func TestAccPeer(t *testing.T) {
 			t.Parallel()
 			opts := tc.opts
 			opts.ActionDuration = 200 * time.Millisecond
-			log := &requestLog{}
+			log := &orderLog{}
 			opts.OnResponse = log.observe
 			emu, endpoint := emulatortest.Start(t, opts)
 			if tc.fixture != nil {

@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -48,18 +47,18 @@ func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, id int64
 	return identity.Set(ctx, imageIdentity{ID: types.Int64Value(id)})
 }
 
-// importIDFromIdentity turns an import by identity into the id findImport reads.
-func importIDFromIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity) (string, diag.Diagnostics) {
+// identityID reads the image id of an import by identity.
+func identityID(ctx context.Context, identity *tfsdk.ResourceIdentity) (int64, diag.Diagnostics) {
 	var id imageIdentity
 	diagnostics := identity.Get(ctx, &id)
 	if diagnostics.HasError() {
-		return "", diagnostics
+		return 0, diagnostics
 	}
 	if id.ID.IsNull() || id.ID.IsUnknown() || id.ID.ValueInt64() <= 0 {
 		diagnostics.AddAttributeError(path.Root("id"), "Invalid Image Identity", fmt.Sprintf(
 			"The import block's identity gives id = %s; it must be the image's id, a positive whole number, "+
 				"such as identity = { id = 1234 }.", id.ID.String()))
-		return "", diagnostics
+		return 0, diagnostics
 	}
-	return strconv.FormatInt(id.ID.ValueInt64(), 10), diagnostics
+	return id.ID.ValueInt64(), diagnostics
 }

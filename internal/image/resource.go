@@ -458,15 +458,17 @@ func protectedDetail(id string) string {
 }
 
 func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if importID == "" && req.Identity != nil { // import { identity = { id = 1234 } }, Terraform and OpenTofu 1.12+
-		var d diag.Diagnostics
-		importID, d = importIDFromIdentity(ctx, req.Identity)
-		if resp.Diagnostics.Append(d...); resp.Diagnostics.HasError() {
+	var img *hcloud.Image
+	var d diag.Diagnostic
+	if req.ID == "" && req.Identity != nil { // import { identity = { id = 1234 } }, Terraform and OpenTofu 1.12+
+		id, diagnostics := identityID(ctx, req.Identity)
+		if resp.Diagnostics.Append(diagnostics...); resp.Diagnostics.HasError() {
 			return
 		}
+		img, d = importByID(ctx, r.client, id)
+	} else {
+		img, d = findImport(ctx, r.client, req.ID)
 	}
-	img, d := findImport(ctx, r.client, importID)
 	if d != nil {
 		resp.Diagnostics.Append(d)
 		return
@@ -592,7 +594,11 @@ func findImport(ctx context.Context, client *hcloud.Client, importID string) (*h
 		}
 		id = n
 	}
+	return importByID(ctx, client, id)
+}
 
+// importByID reads the image an import names, refusing Hetzner's own images.
+func importByID(ctx context.Context, client *hcloud.Client, id int64) (*hcloud.Image, diag.Diagnostic) {
 	img, err := client.GetImage(ctx, id)
 	if hcloud.IsNotFound(err) {
 		return nil, diag.NewErrorDiagnostic("Image Not Found", fmt.Sprintf("No image with id %d exists in the project of this token.", id))
