@@ -155,27 +155,12 @@ func TestAccBudget_planUnderAnExhaustedBucketWaitsAndSucceeds(t *testing.T) {
 	if out, err := w.run("apply", "-auto-approve"); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	// Another tool of the project spends the budget as it refills, until the plan has met a
-	// 429; then it stops.
+	// Another tool of the project spends the budget as it refills, until the plan has met a 429.
 	count.tooMany.Store(0)
-	stop := make(chan struct{})
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for count.tooMany.Load() == 0 {
-			select {
-			case <-stop:
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			exhaust(t, endpoint)
-		}
-	}()
-	exhaust(t, endpoint)
+	stop := drainUntil(t, endpoint, func() bool { return count.tooMany.Load() > 0 })
 	logPath := filepath.Join(t.TempDir(), "plan.log")
 	out, err := w.runEnv([]string{"TF_LOG=WARN", "TF_LOG_PATH=" + logPath}, "plan", "-detailed-exitcode")
-	close(stop)
-	<-drained
+	stop()
 	if err != nil {
 		t.Fatalf("plan under an exhausted budget: %v\n%s", err, out)
 	}
@@ -222,39 +207,72 @@ func exhaust(t *testing.T, endpoint string) {
 	t.Error("the budget never ran out")
 }
 
-func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t *testing.T) {
-	refused, created := make(chan struct{}, 1), make(chan struct{}, 1)
-	notify := func(ch chan struct{}) func() {
-		return func() {
+// drainUntil spends the budget as fast as it refills, as another tool of the project would,
+// until done says the provider has met the empty bucket. A single exhaust is not enough: a
+// provider that paces itself sends its next request only once its estimate of the budget has
+// refilled, and so may take the refilled request before anyone else. The function it returns
+// stops the draining and waits for it to end.
+func drainUntil(t *testing.T, endpoint string, done func() bool) (stop func()) {
+	t.Helper()
+	quit, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		for !done() {
+			exhaust(t, endpoint)
 			select {
-			case ch <- struct{}{}:
-			default:
+			case <-quit:
+				return
+			case <-time.After(100 * time.Millisecond):
 			}
 		}
-	}
-	count := refusals{onTooMany: notify(refused), onCreated: notify(created)}
-	// One request a minute: once another tool has emptied the bucket, a refused request waits
-	// about a minute, with jitter at least half of it.
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { close(quit); <-ended }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// logHas reports whether the log file at path holds a line with text.
+func logHas(path, text string) bool {
+	raw, err := os.ReadFile(path)
+	return err == nil && strings.Contains(string(raw), text)
+}
+
+func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t *testing.T) {
+	created := make(chan struct{}, 1)
+	count := refusals{onCreated: func() {
+		select {
+		case created <- struct{}{}:
+		default:
+		}
+	}}
+	// One request a minute: once another tool has emptied the bucket, a request waits about a
+	// minute for its turn (paced) or after a 429, with jitter at least half of it.
 	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: time.Hour,
 		RateLimit: 60, RateBurst: 20, OnResponse: count.observe})
 	w := newWorkspace(t, endpoint, emulatortest.Token)
 	w.write(snapshotsOf(ours, addServers(emu, 6)))
-	cmd, out := w.start("apply", "-auto-approve", "-parallelism=6")
+	logPath := filepath.Join(t.TempDir(), "apply.log")
+	cmd, out := w.startEnv([]string{"TF_LOG=WARN", "TF_LOG_PATH=" + logPath}, "apply", "-auto-approve", "-parallelism=6")
 	select {
 	case <-created:
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("no create request was carried out:\n%s", out)
 	}
-	exhaust(t, endpoint)
-	// When every create went out before the bucket was emptied, the next request is a poll of
-	// an action that runs for an hour, which the poller may put off by up to a minute, and a
-	// paced request waits up to one and a half shares of a minute's refill.
-	select {
-	case <-refused:
-	case <-time.After(3 * time.Minute):
-		t.Fatalf("no request of the apply was answered 429:\n%s", out)
+	// The provider waits for the budget either after a 429 or, when its own estimate already
+	// says the bucket is empty, for its paced turn without sending anything; the warning it
+	// logs at the start of a wait tells both. When every create went out before the bucket was
+	// emptied, the next request is a poll of an action that runs for an hour, which the poller
+	// puts off by at most a minute.
+	waiting := func() bool { return logHas(logPath, budgetWarning) }
+	stop := drainUntil(t, endpoint, waiting)
+	for deadline := time.Now().Add(3 * time.Minute); !waiting(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the apply never waited for the budget (%d requests answered 429):\n%s", count.tooMany.Load(), out)
+		}
 	}
-	time.Sleep(500 * time.Millisecond) // the refused requests are waiting now
+	stop()
+	time.Sleep(500 * time.Millisecond) // the requests are waiting for their turn now
 	interrupted := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -267,7 +285,7 @@ func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t 
 		t.Errorf("the apply ended %v after the interrupt, want it to stop waiting for the budget at once", took)
 	}
 	made := count.created.Load()
-	t.Logf("%d of 6 creates carried out before the interrupt", made)
+	t.Logf("%d of 6 creates carried out before the interrupt, %d requests answered 429", made, count.tooMany.Load())
 	st := stateImages(t, w)
 	if len(st) != int(made) {
 		t.Errorf("%d images in the state, want the %d the API made:\n%s", len(st), made, out)

@@ -19,11 +19,11 @@ import (
 
 const createRoute = "/v1/servers/{id}/actions/create_image"
 
-// TestInterrupt_createKeepsTheImageInState interrupts terraform apply once (SIGINT, a Ctrl-C)
+// TestAccInterrupt_createKeepsTheImageInState interrupts terraform apply once (SIGINT, a Ctrl-C)
 // while it creates an image: while the image is being written, and while the create request
 // itself has not been answered yet. Either way the image the API made is in the state
 // afterwards (tainted, since it was not finished), and it is the only one.
-func TestInterrupt_createKeepsTheImageInState(t *testing.T) {
+func TestAccInterrupt_createKeepsTheImageInState(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault *emulator.Fault // held back: the create's answer does not come before the interrupt
@@ -94,10 +94,16 @@ resource "hetzner_image" "before_upgrade" {
 // start runs the CLI in the background; the buffer collects its output.
 func (w *workspace) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
 	w.t.Helper()
+	return w.startEnv(nil, args...)
+}
+
+// startEnv is start with extra environment variables.
+func (w *workspace) startEnv(extra []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	w.t.Helper()
 	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
 	cmd := exec.CommandContext(context.Background(), w.cli, args...)
 	cmd.Dir = w.dir
-	cmd.Env = w.env
+	cmd.Env = append(slicesClone(w.env), extra...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -114,11 +114,25 @@ type workspaceOption func(*workspace)
 // provider block: the configuration our users run, both providers on one API.
 func withPeer() workspaceOption { return func(w *workspace) { w.peer = true } }
 
+// drivesCLIByName says whether a test's name is one that a run with a CLI selects: make testacc
+// runs ^TestAcc, make soak and make bench their own tests.
+func drivesCLIByName(name string) bool {
+	for _, prefix := range []string{"TestAcc", "TestSoak", "TestBenchmark", "Benchmark"} {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // newWorkspace prepares a working directory whose provider blocks set nothing but polling: the
 // token and the endpoint come from HCLOUD_TOKEN and HCLOUD_ENDPOINT, as most users set them,
 // and both providers read them.
 func newWorkspace(t testing.TB, endpoint, token string, opts ...workspaceOption) *workspace {
 	t.Helper()
+	if !drivesCLIByName(t.Name()) {
+		t.Fatalf("%s drives a CLI: name it TestAcc… so that make testacc runs it; a unit run only skips it", t.Name())
+	}
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance test: set TF_ACC=1 and TF_ACC_TERRAFORM_PATH (make testacc does)")
 	}
