@@ -10,7 +10,8 @@ import (
 )
 
 // Server returns the provider server that main serves: the framework's, with the contexts of
-// its per-resource calls released once each call returns.
+// its per-resource calls released once each call returns, and the answers of failed creates
+// spaced out (see failedCreateSpacing).
 //
 // The framework (terraform-plugin-framework v1.19) keeps the cancel function of every call's
 // context until StopProvider, which Terraform sends only on an interrupt, and each keeps its
@@ -30,7 +31,7 @@ func Server(version string) func() tfprotov6.ProviderServer {
 	return func() tfprotov6.ProviderServer {
 		server := providerserver.NewProtocol6(New(version)())()
 		if fw, ok := server.(frameworkServer); ok {
-			return contextReleasing{fw}
+			return contextReleasing{spacedFailedCreates{fw, newAnswerGate(failedCreateSpacing)}}
 		}
 		return server
 	}
