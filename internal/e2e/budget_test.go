@@ -27,24 +27,17 @@ import (
 const budgetWarning = "waiting for the project's API request budget, which other clients of the project share"
 
 // refusals counts the emulator's 429 answers to this provider, and the create_image requests it
-// carried out; onTooMany and onCreated, when set, hear of each.
+// carried out.
 type refusals struct {
-	tooMany, created     atomic.Int64
-	onTooMany, onCreated func()
+	tooMany, created atomic.Int64
 }
 
 func (r *refusals) observe(req *http.Request, status int, _ http.Header, _ []byte) {
 	switch {
 	case status == http.StatusTooManyRequests && strings.HasPrefix(req.UserAgent(), "terraform-provider-hetzner/"):
 		r.tooMany.Add(1)
-		if r.onTooMany != nil {
-			r.onTooMany()
-		}
 	case req.Method == http.MethodPost && status == http.StatusCreated:
 		r.created.Add(1)
-		if r.onCreated != nil {
-			r.onCreated()
-		}
 	}
 }
 
@@ -239,13 +232,7 @@ func logHas(path, text string) bool {
 }
 
 func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t *testing.T) {
-	created := make(chan struct{}, 1)
-	count := refusals{onCreated: func() {
-		select {
-		case created <- struct{}{}:
-		default:
-		}
-	}}
+	var count refusals
 	// One request a minute: once another tool has emptied the bucket, a request waits about a
 	// minute for its turn (paced) or after a 429, with jitter at least half of it.
 	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: time.Hour,
@@ -254,11 +241,7 @@ func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t 
 	w.write(snapshotsOf(ours, addServers(emu, 6)))
 	logPath := filepath.Join(t.TempDir(), "apply.log")
 	cmd, out := w.startEnv([]string{"TF_LOG=WARN", "TF_LOG_PATH=" + logPath}, "apply", "-auto-approve", "-parallelism=6")
-	select {
-	case <-created:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("no create request was carried out:\n%s", out)
-	}
+	waitUntil(t, 2*time.Minute, func() bool { return count.created.Load() > 0 }, "a create request carried out", out)
 	// The provider waits for the budget either after a 429 or, when its own estimate already
 	// says the bucket is empty, for its paced turn without sending anything; the warning it
 	// logs at the start of a wait tells both. When every create went out before the bucket was
@@ -266,11 +249,7 @@ func TestAccBudget_interruptDuringABudgetWaitEndsPromptlyAndRecordsEveryImage(t 
 	// puts off by at most a minute.
 	waiting := func() bool { return logHas(logPath, budgetWarning) }
 	stop := drainUntil(t, endpoint, waiting)
-	for deadline := time.Now().Add(3 * time.Minute); !waiting(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the apply never waited for the budget (%d requests answered 429):\n%s", count.tooMany.Load(), out)
-		}
-	}
+	waitUntil(t, 3*time.Minute, waiting, "the apply waiting for the budget", out)
 	stop()
 	time.Sleep(500 * time.Millisecond) // the requests are waiting for their turn now
 	interrupted := time.Now()

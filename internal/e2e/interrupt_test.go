@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -126,21 +125,12 @@ func (w *workspace) startEnv(extra []string, args ...string) (*exec.Cmd, *bytes.
 // internal/provider); every image must be in the state afterwards, tainted, on every CLI.
 func TestAccInterrupt_manyCreatesAtOnceAreAllRecorded(t *testing.T) {
 	const n = 10
-	var created atomic.Int64
-	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: time.Hour,
-		OnResponse: func(r *http.Request, status int, _ http.Header, _ []byte) {
-			if status == http.StatusCreated && strings.HasSuffix(r.URL.Path, "/actions/create_image") {
-				created.Add(1)
-			}
-		}})
+	var count refusals // the only POST answered 201 here is create_image
+	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: time.Hour, OnResponse: count.observe})
 	w := newWorkspace(t, endpoint, emulatortest.Token)
 	w.write(snapshotsOf(ours, addServers(emu, n)))
 	cmd, out := w.start("apply", "-auto-approve", fmt.Sprintf("-parallelism=%d", n))
-	for deadline := time.Now().Add(2 * time.Minute); created.Load() < n; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d creates answered in time:\n%s", created.Load(), n, out)
-		}
-	}
+	waitUntil(t, 2*time.Minute, func() bool { return count.created.Load() == n }, fmt.Sprintf("all %d creates answered", n), out)
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +148,17 @@ func TestAccInterrupt_manyCreatesAtOnceAreAllRecorded(t *testing.T) {
 	for addr, img := range w.managedImages() {
 		if !img.Tainted {
 			t.Errorf("%s (image %s) is untainted, although it was not finished", addr, img.ID)
+		}
+	}
+}
+
+// waitUntil checks cond every 50 ms until it holds; the test fails, naming what it waited for
+// and showing the CLI's output so far, when that takes longer than timeout.
+func waitUntil(t *testing.T, timeout time.Duration, cond func() bool, what string, out *bytes.Buffer) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s in vain:\n%s", timeout, what, out)
 		}
 	}
 }
