@@ -108,6 +108,7 @@ func (c *Client) takeBudget(ctx context.Context, st *attempt) (release func(), e
 // deadline leaves no time to wait for the next slot.
 func (c *Client) doAccepted(ctx context.Context, req *retryablehttp.Request, st *attempt) (*http.Response, error) {
 	for {
+		st.runFirst, st.runBase = c.now(), st.attempts
 		resp, err := c.http.Do(req)
 		if err != nil || resp.StatusCode != http.StatusTooManyRequests || c.http.RetryMax == 0 {
 			return resp, err

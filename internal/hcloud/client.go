@@ -146,8 +146,15 @@ type attempt struct {
 	started      time.Time   // of the current attempt
 	first        time.Time   // of the first attempt
 	attempts     int         // attempts so far; only the goroutine running the call touches it
-	refusals     int         // answers 429 so far
+	// A resend after a 429 starts a new run of retryablehttp's attempts, whose transport
+	// retries and retry warnings count from the run's start, not the call's.
+	runFirst time.Time // of the first attempt of the current run
+	runBase  int       // attempts before the current run
+	refusals int       // answers 429 so far
 }
+
+// runAttempts counts the attempts of the current run.
+func (st *attempt) runAttempts() int { return st.attempts - st.runBase }
 
 type attemptKey struct{}
 

@@ -258,3 +258,54 @@ func TestBudgetWait_cancelEndsTheWaitAtOnce(t *testing.T) {
 		t.Errorf("the clock moved %v after the cancellation, want no wait", d)
 	}
 }
+
+// scriptedTransport answers the requests of a test in turn from a script; past its end, every
+// request gets the last entry.
+type scriptedTransport struct {
+	now    func() time.Time
+	script []func(now time.Time) (*http.Response, error)
+	calls  int
+}
+
+func (s *scriptedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	step := s.script[min(s.calls, len(s.script)-1)]
+	s.calls++
+	resp, err := step(s.now())
+	if resp != nil {
+		resp.Request = r
+	}
+	return resp, err
+}
+
+// A connection reset after several 429s is retried as any first one is: the transport retries
+// count from the resend, not from the call's first attempt minutes before.
+func TestBudgetWait_aResetAfterRefusalsIsStillRetried(t *testing.T) {
+	refused := func(now time.Time) (*http.Response, error) {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		h.Set("RateLimit-Limit", "3600")
+		h.Set("RateLimit-Remaining", "0")
+		h.Set("RateLimit-Reset", strconv.FormatInt(now.Add(10*time.Second).Unix(), 10))
+		return &http.Response{StatusCode: http.StatusTooManyRequests, Header: h,
+			Body: io.NopCloser(strings.NewReader(`{"error":{"code":"rate_limit_exceeded","message":"limit of requests per hour reached"}}`))}, nil
+	}
+	reset := func(time.Time) (*http.Response, error) { return nil, errors.New("read: connection reset by peer") }
+	ok := func(time.Time) (*http.Response, error) {
+		h := http.Header{}
+		h.Set("Content-Type", "application/json")
+		return &http.Response{StatusCode: http.StatusOK, Header: h,
+			Body: io.NopCloser(strings.NewReader(`{"image":{"id":1,"type":"system","status":"available","name":"ubuntu-24.04"}}`))}, nil
+	}
+	transport := &scriptedTransport{script: []func(time.Time) (*http.Response, error){
+		refused, refused, refused, refused, refused, reset, ok}}
+	c := hcloud.New(hcloud.Options{Endpoint: "http://api.invalid/v1", Token: "secret-token",
+		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond, HTTPClient: &http.Client{Transport: transport}})
+	hcloud.FakeClock(c)
+	transport.now = c.Now
+	if _, err := c.GetImage(context.Background(), 1); err != nil {
+		t.Fatalf("GetImage: %v, want the image after five 429s and one reset", err)
+	}
+	if transport.calls != 7 {
+		t.Errorf("%d requests, want 7", transport.calls)
+	}
+}

@@ -26,10 +26,11 @@ const logRetry = "API request failed, trying again"
 
 // Requests that get no answer at all (connection refused or reset, a timeout) are tried at most
 // transportAttempts times, and not again once transportWindow has passed since the first
-// attempt: nothing listening at an address rarely starts to within seconds, and a user waiting
-// on a plan should hear so soon. With the default backoff the waits are about 1, 2 and 4 s.
-// Answers that ask for a retry (409 conflict, 502-504) keep the full Retries; a 429 is waited
-// out for as long as the call's deadline allows (budgetwait.go).
+// attempt (a resend after a 429 counts afresh): nothing listening at an address rarely starts
+// to within seconds, and a user waiting on a plan should hear so soon. With the default backoff
+// the waits are about 1, 2 and 4 s. Answers that ask for a retry (409 conflict, 502-504) keep
+// the full Retries; a 429 is waited out for as long as the call's deadline allows
+// (budgetwait.go).
 const (
 	transportAttempts = 4
 	transportWindow   = 20 * time.Second
@@ -43,7 +44,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	st := attemptFrom(ctx)
 	c.logAttempt(ctx, st, resp, err)
 	retry, err := c.shouldRetry(ctx, st, resp, err)
-	if retry && st.attempts <= c.http.RetryMax {
+	if retry && st.runAttempts() <= c.http.RetryMax {
 		fields := map[string]any{"level": "warn", "method": st.method, "path": st.path, "endpoint": c.endpoint,
 			"attempt": st.attempts, "elapsed_ms": c.now().Sub(st.first).Milliseconds()}
 		if err != nil {
@@ -80,7 +81,7 @@ func (c *Client) shouldRetry(ctx context.Context, st *attempt, resp *http.Respon
 		if !st.idempotent && st.wrote.Load() {
 			return false, &outcomeUnknownError{op: st.method + " " + st.path, cause: err}
 		}
-		return st.attempts < transportAttempts && c.now().Sub(st.first) < transportWindow, err
+		return st.runAttempts() < transportAttempts && c.now().Sub(st.runFirst) < transportWindow, err
 	}
 	c.rememberRateLimit(resp)
 
