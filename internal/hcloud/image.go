@@ -24,6 +24,10 @@ const (
 // ImageTypes are all image types, in the API's order.
 var ImageTypes = []ImageType{ImageTypeSystem, ImageTypeApp, ImageTypeSnapshot, ImageTypeBackup}
 
+// UserImageTypes are the types of the images a project makes itself, from its servers: the
+// ones the provider manages.
+var UserImageTypes = []ImageType{ImageTypeSnapshot, ImageTypeBackup}
+
 // ImageStatus is how far an image is written.
 type ImageStatus string
 

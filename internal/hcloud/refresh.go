@@ -105,7 +105,7 @@ func (c *Client) RefreshImage(ctx context.Context, id int64) (*Image, error) {
 
 // refreshListOpts is the list a refresh reads: every snapshot and backup, by ascending id, so
 // that the pages fetched so far tell which ids they cover.
-var refreshListOpts = ImageListOpts{Types: []ImageType{ImageTypeSnapshot, ImageTypeBackup}, Sort: []string{"id:asc"}}
+var refreshListOpts = ImageListOpts{Types: UserImageTypes, Sort: []string{"id:asc"}}
 
 // get sends a Read's GET; r.mu is held on entry and released.
 func (r *refresher) get(ctx context.Context, c *Client, id int64) (*Image, error) {
@@ -205,7 +205,7 @@ func (r *refresher) wrote(id int64) {
 // maxPages pages of 50. On an error it returns what it has.
 func (c *Client) listUserImagePages(ctx context.Context, sort []string, maxPages int) map[int64]*Image {
 	out := map[int64]*Image{}
-	opts := ImageListOpts{Types: []ImageType{ImageTypeSnapshot, ImageTypeBackup}, Sort: sort}
+	opts := ImageListOpts{Types: UserImageTypes, Sort: sort}
 	for page := 1; page > 0 && page <= maxPages; {
 		images, p, err := c.listImages(ctx, opts, page)
 		if err != nil {

@@ -321,26 +321,20 @@ func createFailed(err error, typ hcloud.ImageType, serverID int64, made *hcloud.
 				made.ID, keep)))
 	case len(out) == 0:
 		out.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
-			fmt.Sprintf("creating a %s of server %d", typ, serverID), err, actionCreateHint(err)))
+			fmt.Sprintf("creating a %s of server %d", typ, serverID), err, actionCreateAdvice.hint(err)))
 	}
 	return out
 }
 
-// actionCreateHint is the next step after a create that made no image known to the action.
-func actionCreateHint(err error) string {
-	var busy *hcloud.ServerBusyError
-	next := ""
-	if errors.As(err, &busy) || hcloud.IsAPIError(err, hcloud.CodeLocked, hcloud.CodeConflict) {
-		next = "The server stayed busy with other actions until the timeout ran out. Try again later, or raise timeout. "
-	}
-	if hcloud.IsOutcomeUnknown(err) {
-		return next + "An image may have been made all the same: look for an image of the server created just now " +
-			"(it carries the action's labels) and import it (terraform import hetzner_image.NAME ID) or delete it."
-	}
-	if next != "" {
-		return strings.TrimSpace(next)
-	}
-	return hint(err, createHints, "")
+// actionCreateAdvice is the resource's, in the action's terms: its timeout, and no state.
+var actionCreateAdvice = createAdvice{
+	hints: func() map[string]string {
+		hints := maps.Clone(createHints)
+		hints[hcloud.CodeLocked] = "The server stayed busy with other actions until the timeout ran out. Try again later, or raise timeout."
+		return hints
+	}(),
+	mayExist: "An image may have been made all the same: look for an image of the server created just now " +
+		"(it carries the action's labels) and import it (terraform import hetzner_image.NAME ID) or delete it.",
 }
 
 // labelList shows labels as a selector would: k=v, sorted by key.

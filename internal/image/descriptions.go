@@ -20,7 +20,7 @@ const (
 	descAnnounced    = "When the deprecation was announced (RFC 3339)."
 	descUnavailable  = "After this time (RFC 3339) the image can no longer be used."
 	descBoundTo      = "For a backup, the ID of the server it is bound to (and deleted with); null for other images."
-	descArchitecture = "CPU architecture of the image: `x86` or `arm`, taken from the server it was made from."
+	descArchitecture = "CPU architecture of the image: `x86` or `arm`."
 	descStatus       = "`available`, `creating` (the disk is still being copied) or `unavailable` (the copy failed)."
 )
 

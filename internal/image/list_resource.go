@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -35,9 +33,6 @@ type imageListResource struct {
 // NewImageListResource returns the hetzner_image list resource.
 func NewImageListResource() list.ListResource { return &imageListResource{} }
 
-// managedTypes are the image types hetzner_image manages, and so all that a query lists.
-var managedTypes = []hcloud.ImageType{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup}
-
 func (r *imageListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_image"
 }
@@ -49,7 +44,7 @@ func (r *imageListResource) ListResourceConfigSchema(_ context.Context, _ list.L
 			"id, description, the server it came from, its size and when it was made; with `include_resource = true` " +
 			"(or `-generate-config-out`), the whole `hetzner_image` resource. Pages of 50 images are read as the results " +
 			"are needed: `limit = 10` costs one request, 5000 images cost 100. Needs Terraform 1.14 or newer.",
-		Attributes: listingFilters(managedTypes).list(),
+		Attributes: listingFilters(hcloud.UserImageTypes).list(),
 	}
 }
 
@@ -63,16 +58,14 @@ func (r *imageListResource) ValidateListResourceConfig(ctx context.Context, req 
 
 func (r *imageListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	if req.Limit < 1 {
-		// Terraform refuses a negative limit itself and, for limit = 0, reads no result, so
-		// this diagnostic is for clients that would read on: nothing is asked of the API.
-		stream.Results = list.ListResultsStreamDiagnostics(diag.Diagnostics{diag.NewAttributeErrorDiagnostic(
-			path.Root("limit"), "Invalid List Limit", fmt.Sprintf("limit = %d asks for no images. Set limit to 1 or more, "+
-				"or leave it out for Terraform's default of 100.", req.Limit))})
+		// limit = 0 asks for nothing (Terraform refuses a negative limit itself): nothing is
+		// asked of the API.
+		stream.Results = list.NoListResults
 		return
 	}
 	var config listFilters[types.List]
 	diagnostics := req.Config.Get(ctx, &config)
-	q, d := config.query(ctx, managedTypes)
+	q, d := config.query(ctx, hcloud.UserImageTypes)
 	diagnostics.Append(d...)
 	if diagnostics.HasError() {
 		stream.Results = list.ListResultsStreamDiagnostics(diagnostics)
@@ -92,7 +85,7 @@ func (r *imageListResource) List(ctx context.Context, req list.ListRequest, stre
 					return
 				}
 				// Terraform stops reading at the limit; not asking for the next page is ours to do.
-				if sent++; req.Limit > 0 && sent >= req.Limit {
+				if sent++; sent >= req.Limit {
 					return
 				}
 			}
@@ -108,10 +101,9 @@ func (r *imageListResource) result(ctx context.Context, req list.ListRequest, im
 	result.Diagnostics.Append(setIdentity(ctx, result.Identity, img.ID)...)
 	if req.IncludeResource {
 		// The settings only this provider reads stay null, so that the configuration that
-		// -generate-config-out writes leaves them out: their defaults then apply.
-		var m imageResourceModel
-		result.Diagnostics.Append(m.fromAPIAll(img)...)
-		m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutTypes)}
+		// -generate-config-out writes leaves them out.
+		m, d := importedModel(img)
+		result.Diagnostics.Append(d...)
 		result.Diagnostics.Append(result.Resource.Set(ctx, &m)...)
 	}
 	return result

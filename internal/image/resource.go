@@ -143,7 +143,7 @@ func (r *imageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			},
 			"os_flavor":    computedString(descOSFlavor, keep),
 			"os_version":   computedString(descOSVersion, keep),
-			"architecture": computedString(descArchitecture, keep),
+			"architecture": computedString(descArchitecture+" Taken from the server the image was made from.", keep),
 			"rapid_deploy": schema.BoolAttribute{MarkdownDescription: descRapidDeploy, Computed: true, PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()}},
 			"deprecated":   computedString(descDeprecated, keep),
 			"deprecation": computedObject(descDeprecation, map[string]schema.Attribute{
@@ -233,7 +233,7 @@ func (r *imageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	if err != nil && made == nil {
 		resp.Diagnostics.Append(diags.AttributeAPIError(path.Root("server_id"), "Error Creating Image",
-			fmt.Sprintf("creating a %s of server %d", opts.Type, serverID), err, createHint(err)))
+			fmt.Sprintf("creating a %s of server %d", opts.Type, serverID), err, resourceCreateAdvice.hint(err)))
 		return
 	}
 	if resp.Diagnostics.HasError() {
@@ -303,17 +303,30 @@ func hint(err error, hints map[string]string, fallback string) string {
 	return fallback
 }
 
-func createHint(err error) string {
+// createAdvice words the next step after a create that made no image known, for the resource
+// or the action, each in its own terms.
+type createAdvice struct {
+	hints    map[string]string // by the API's error code; a busy server gets hints[CodeLocked]
+	mayExist string            // when the create may have been carried out all the same
+	fallback string
+}
+
+func (a createAdvice) hint(err error) string {
 	if hcloud.IsOutcomeUnknown(err) {
-		mayExist := "An image may have been made all the same. Look for a snapshot of the server created just now " +
-			"and import it (terraform import, or an import block), or delete it, before applying again."
 		var busy *hcloud.ServerBusyError
 		if errors.As(err, &busy) {
-			return createHints[hcloud.CodeLocked] + " " + mayExist
+			return a.hints[hcloud.CodeLocked] + " " + a.mayExist
 		}
-		return mayExist
+		return a.mayExist
 	}
-	return hint(err, createHints, "Nothing was recorded in the state.")
+	return hint(err, a.hints, a.fallback)
+}
+
+var resourceCreateAdvice = createAdvice{
+	hints: createHints,
+	mayExist: "An image may have been made all the same. Look for a snapshot of the server created just now " +
+		"and import it (terraform import, or an import block), or delete it, before applying again.",
+	fallback: "Nothing was recorded in the state.",
 }
 
 func (r *imageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -473,11 +486,19 @@ func (r *imageResource) ImportState(ctx context.Context, req resource.ImportStat
 		resp.Diagnostics.Append(d)
 		return
 	}
-	var state imageResourceModel
-	resp.Diagnostics.Append(state.fromAPIAll(img)...)
-	state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutTypes)}
+	state, diagnostics := importedModel(img)
+	resp.Diagnostics.Append(diagnostics...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setIdentity(ctx, resp.Identity, img.ID)...)
+}
+
+// importedModel is the resource as an import reads it: what the API says of the image, with the
+// settings only this provider reads left null, so that their defaults apply.
+func importedModel(img *hcloud.Image) (imageResourceModel, diag.Diagnostics) {
+	var m imageResourceModel
+	d := m.fromAPIAll(img)
+	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutTypes)}
+	return m, d
 }
 
 var timeoutTypes = map[string]attr.Type{
@@ -575,7 +596,7 @@ func findImport(ctx context.Context, client *hcloud.Client, importID string) (*h
 		}
 		images, err := client.AllImages(ctx, hcloud.ImageListOpts{
 			LabelSelector: sel,
-			Types:         []hcloud.ImageType{hcloud.ImageTypeSnapshot, hcloud.ImageTypeBackup},
+			Types:         hcloud.UserImageTypes,
 			Sort:          []string{"id:asc"},
 		})
 		if err != nil {
