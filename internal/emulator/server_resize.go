@@ -48,7 +48,7 @@ func (e *Emulator) changeServerType(rq *request) reply {
 		return errorReply(&apiError{status: http.StatusUnprocessableEntity, code: "server_not_stopped",
 			message: fmt.Sprintf("server %d must be stopped before changing its type (it is %s)", s.ID, s.Status)})
 	}
-	if msg := typeUnfit(s, st, rq); msg != "" {
+	if msg := typeUnfit(s, st); msg != "" {
 		return errorReply(&apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type", message: msg})
 	}
 
@@ -66,9 +66,9 @@ func (e *Emulator) changeServerType(rq *request) reply {
 }
 
 // typeUnfit says why a server cannot change to the type, or "" when it can.
-func typeUnfit(s *Server, st ServerType, rq *request) string {
+func typeUnfit(s *Server, st ServerType) string {
 	switch {
-	case st.unavailable(rq.now):
+	case noLongerSold(st.Deprecation):
 		return fmt.Sprintf("server type %s is deprecated and no longer available", st.Name)
 	case st.Architecture != s.Architecture:
 		return fmt.Sprintf("server type %s is %s, server %d is %s", st.Name, st.Architecture, s.ID, s.Architecture)
