@@ -124,8 +124,7 @@ func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) 
 	// A deprecated type "can not be used to create new resources" (deprecation_info); the code
 	// is change_type's for a deprecated type [assumed].
 	if noLongerSold(st.Deprecation) {
-		return in, &apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type",
-			message: fmt.Sprintf("server type %s is deprecated and can no longer be ordered", st.Name)}
+		return in, invalidServerType("server type %s is deprecated and can no longer be ordered", st.Name)
 	}
 	in.serverType = st
 
