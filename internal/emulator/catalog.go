@@ -3,7 +3,6 @@ package emulator
 import (
 	"slices"
 	"strconv"
-	"time"
 )
 
 // The catalog: the locations, datacenters and server types a server refers to. They are
@@ -104,8 +103,7 @@ type serverTypeSpec struct {
 	name, arch   string
 	cores        int
 	memory, disk float64
-	// deprecation is set on a type Hetzner no longer sells: announced, then unavailable
-	// after a date, when it can no longer be ordered or resized to.
+	// deprecation is set on a type Hetzner no longer sells (noLongerSold).
 	deprecation *Deprecation
 }
 
@@ -136,9 +134,11 @@ var catalogServerTypes = []serverTypeSpec{
 	{id: 3, name: "cx21", arch: "x86", cores: 2, memory: 4, disk: 40, deprecation: gen1Deprecation},
 }
 
-// unavailable reports whether the type can no longer be ordered or resized to.
-func (st ServerType) unavailable(now time.Time) bool {
-	return st.Deprecation != nil && now.After(st.Deprecation.UnavailableAfter)
+// noLongerSold is the one rule for whether a server type with this deprecation can still be
+// ordered or resized to, and is available in a datacenter: not once it has one, whatever its
+// dates [assumed: the only one of the catalog, gen1Deprecation, is long past].
+func noLongerSold(d *Deprecation) bool {
+	return d != nil
 }
 
 // serverTypeFor picks the smallest server type of the architecture whose disk holds diskSize,
@@ -147,7 +147,7 @@ func serverTypeFor(arch string, diskSize float64) string {
 	best := ""
 	bestDisk := 0.0
 	for _, st := range catalogServerTypes {
-		if st.deprecation == nil && st.arch == arch && st.disk >= diskSize && (best == "" || st.disk < bestDisk) {
+		if !noLongerSold(st.deprecation) && st.arch == arch && st.disk >= diskSize && (best == "" || st.disk < bestDisk) {
 			best, bestDisk = st.name, st.disk
 		}
 	}
@@ -180,7 +180,7 @@ func datacenterOf(loc Location) Datacenter {
 	ids := serverTypeIDs()
 	sold := make([]int64, 0, len(ids))
 	for _, st := range catalogServerTypes {
-		if st.deprecation == nil {
+		if !noLongerSold(st.deprecation) {
 			sold = append(sold, st.id)
 		}
 	}

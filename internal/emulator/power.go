@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// Server statuses the emulator uses, as they appear on the wire. The API knows
-// more (initializing, migrating, rebuilding, deleting, unknown); these four are
-// the ones the power actions move a server through.
+// Server statuses the power actions move a server through, as they appear on
+// the wire. The emulator also sets ServerStatusInitializing (create) and
+// ServerStatusMigrating (change_type); serverStatuses lists every one the API
+// knows.
 const (
 	ServerStatusRunning  = "running"
 	ServerStatusOff      = "off"

@@ -104,6 +104,18 @@ func unsupported(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusUnprocessableEntity, code: "unsupported_error", message: fmt.Sprintf(format, args...)}
 }
 
+// notUnique is 409 uniqueness_error naming the field in details.fields.
+func notUnique(field, message string) *apiError {
+	return &apiError{
+		status: http.StatusConflict, code: "uniqueness_error", message: message,
+		details: map[string]any{"fields": []map[string]string{{"name": field}}},
+	}
+}
+
+func invalidServerType(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type", message: fmt.Sprintf(format, args...)}
+}
+
 func locked(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusLocked, code: "locked", message: fmt.Sprintf(format, args...)}
 }

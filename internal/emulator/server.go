@@ -21,7 +21,8 @@ type Server struct {
 	BackupsEnabled bool    `json:"backups_enabled"`
 	OSFlavor       string  `json:"os_flavor"`
 	OSVersion      string  `json:"os_version"`
-	// Status is running (the default), off, starting or stopping.
+	// Status is running (the default), off, starting or stopping; initializing while the
+	// create actions run, migrating while change_type runs.
 	Status string `json:"status"`
 	// IgnoreACPIShutdown makes the operating system ignore the graceful
 	// shutdown request, as some do: only a poweroff stops the server.
@@ -52,11 +53,13 @@ type Server struct {
 	SSHKeys []int64 `json:"ssh_keys,omitempty"`
 }
 
-// serverStatuses are every status the API knows, for the status filter of GET /servers: the
-// four the power actions use and those the emulator never sets.
+// serverStatuses are every status the API knows, for the status filter of GET /servers (in the
+// order its invalid_input message lists them): the four the power actions use, initializing
+// (create) and migrating (change_type), and deleting, rebuilding and unknown, which the
+// emulator never sets.
 var serverStatuses = []string{
 	ServerStatusRunning, ServerStatusOff, ServerStatusStarting, ServerStatusStopping,
-	ServerStatusInitializing, "deleting", "migrating", "rebuilding", "unknown",
+	ServerStatusInitializing, "deleting", ServerStatusMigrating, "rebuilding", "unknown",
 }
 
 func (s *Server) clone() Server {

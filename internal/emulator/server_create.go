@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
-	"time"
 )
 
 const (
@@ -46,7 +45,7 @@ type createServerResponse struct {
 // start_after_create (default true), while the start_server action in next_actions runs after
 // it; then running, or off without start_after_create.
 func (e *Emulator) createServer(rq *request) reply {
-	in, err := e.parseCreateServer(rq.body, rq.now)
+	in, err := e.parseCreateServer(rq.body)
 	if err != nil {
 		return errorReply(err)
 	}
@@ -101,7 +100,7 @@ type createServerInput struct {
 	sshKeys    []int64
 }
 
-func (e *Emulator) parseCreateServer(raw []byte, now time.Time) (createServerInput, *apiError) {
+func (e *Emulator) parseCreateServer(raw []byte) (createServerInput, *apiError) {
 	in := createServerInput{start: true, ipv4: true, ipv6: true, labels: map[string]string{}}
 	body, err := decodeBody(raw)
 	if err != nil {
@@ -122,11 +121,10 @@ func (e *Emulator) parseCreateServer(raw []byte, now time.Time) (createServerInp
 	if err != nil {
 		return in, err
 	}
-	// A type past its deprecation's unavailable_after "can not be used to create new
-	// resources" (deprecation_info); the code is change_type's for a deprecated type [assumed].
-	if st.unavailable(now) {
-		return in, &apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type",
-			message: fmt.Sprintf("server type %s is deprecated and can no longer be ordered", st.Name)}
+	// A deprecated type "can not be used to create new resources" (deprecation_info); the code
+	// is change_type's for a deprecated type [assumed].
+	if noLongerSold(st.Deprecation) {
+		return in, invalidServerType("server type %s is deprecated and can no longer be ordered", st.Name)
 	}
 	in.serverType = st
 

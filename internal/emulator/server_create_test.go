@@ -258,41 +258,57 @@ func TestServerTypes_cx11IsDeprecatedAndUnavailable(t *testing.T) {
 }
 
 // Every answer of the new routes (SSH keys, change_type, reboot, reset) and the deprecated
-// server type is checked against the OpenAPI description, errors included.
+// server type is checked against the OpenAPI description, errors included. Each step names the
+// status it must get, so a step that misses its path (a 423 from a lock still held) fails.
+// ADVANCE moves the clock past the running action, which frees the server.
 func TestResponsesMatchOpenAPI_sshKeysResizeRebootReset(t *testing.T) {
 	h, rec := newValidatedHarness(t, Options{ActionDuration: time.Second, PowerActionDuration: time.Second})
-	steps := []struct{ method, path, body string }{
-		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyOps + `","labels":{"team":"ops"}}`},
-		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyCI + `"}`},
-		{"POST", "/v1/ssh_keys", `{"name":"bad","public_key":"ssh-foo AAAA"}`},
-		{"GET", "/v1/ssh_keys?name=ops&fingerprint=" + keyOpsFingerprint + "&label_selector=team&sort=name:desc&page=1&per_page=5", ""},
-		{"GET", "/v1/ssh_keys/7001", ""},
-		{"GET", "/v1/ssh_keys/7999", ""},
-		{"PUT", "/v1/ssh_keys/7001", `{"name":"ops-2","labels":{}}`},
-		{"POST", "/v1/servers", `{"name":"app-1","server_type":"cx23","image":"ubuntu-24.04","ssh_keys":[7001]}`},
-		{"POST", "/v1/servers", `{"name":"app-2","server_type":"cx11","image":"ubuntu-24.04"}`},
-		{"DELETE", "/v1/ssh_keys/7001", ""},
-		{"GET", "/v1/server_types/1", ""},
-		{"GET", "/v1/server_types?name=cx11", ""},
-		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":true}`},
-		{"POST", "/v1/servers/101/actions/reboot", ""},
-		{"POST", "/v1/servers/999/actions/reboot", ""},
-		{"POST", "/v1/servers/101/actions/reset", ""},
-		{"POST", "/v1/servers/101/actions/poweroff", ""},
-		{"ADVANCE", "", ""},
-		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx99","upgrade_disk":true}`},
-		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":false}`},
-		{"GET", "/v1/servers/101", ""},
-		{"ADVANCE", "", ""},
-		{"GET", "/v1/servers/101", ""},
-		{"GET", "/v1/servers/101/actions?sort=id:desc", ""},
+	steps := []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyOps + `","labels":{"team":"ops"}}`, 201},
+		{"POST", "/v1/ssh_keys", `{"name":"ops","public_key":"` + keyCI + `"}`, 409},
+		{"POST", "/v1/ssh_keys", `{"name":"bad","public_key":"ssh-foo AAAA"}`, 422},
+		{"GET", "/v1/ssh_keys?name=ops&fingerprint=" + keyOpsFingerprint + "&label_selector=team&sort=name:desc&page=1&per_page=5", "", 200},
+		{"GET", "/v1/ssh_keys/7001", "", 200},
+		{"GET", "/v1/ssh_keys/7999", "", 404},
+		{"PUT", "/v1/ssh_keys/7001", `{"name":"ops-2","labels":{}}`, 200},
+		{"POST", "/v1/servers", `{"name":"app-1","server_type":"cx23","image":"ubuntu-24.04","ssh_keys":[7001]}`, 201},
+		{"POST", "/v1/servers", `{"name":"app-2","server_type":"cx11","image":"ubuntu-24.04"}`, 422},
+		{"DELETE", "/v1/ssh_keys/7001", "", 204},
+		{"GET", "/v1/server_types/1", "", 200},
+		{"GET", "/v1/server_types?name=cx11", "", 200},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":true}`, 422}, // running
+		{"POST", "/v1/servers/101/actions/reboot", "", 201},
+		{"POST", "/v1/servers/999/actions/reboot", "", 404},
+		{"ADVANCE", "", "", 0},
+		{"POST", "/v1/servers/101/actions/reset", "", 201},
+		{"ADVANCE", "", "", 0},
+		{"POST", "/v1/servers/101/actions/poweroff", "", 201},
+		{"ADVANCE", "", "", 0},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx99","upgrade_disk":true}`, 422},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx11","upgrade_disk":false}`, 422},
+		{"POST", "/v1/servers/101/actions/change_type", `{"server_type":"cx32","upgrade_disk":false}`, 201},
+		{"GET", "/v1/servers/101", "", 200}, // migrating
+		{"ADVANCE", "", "", 0},
+		{"GET", "/v1/servers/101", "", 200},
+		{"GET", "/v1/servers/101/actions?sort=id:desc", "", 200},
 	}
+	answered := 0
 	for _, s := range steps {
 		if s.method == "ADVANCE" {
 			h.clock.Advance(time.Second)
 			continue
 		}
-		h.do(s.method, s.path, s.body)
+		res := h.do(s.method, s.path, s.body)
+		if res.status != s.want {
+			t.Errorf("%s %s %s: status %d, want %d; body %s", s.method, s.path, s.body, res.status, s.want, res.raw)
+		}
+		answered++
 	}
-	wantValid(t, rec, len(steps)-2)
+	wantValid(t, rec, answered)
+	if got := h.getServer(101); got.Status != ServerStatusRunning || got.ServerType.Name != "cx32" {
+		t.Errorf("server 101 is %s, %s; want running, cx32", got.Status, got.ServerType.Name)
+	}
 }

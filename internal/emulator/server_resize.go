@@ -48,8 +48,8 @@ func (e *Emulator) changeServerType(rq *request) reply {
 		return errorReply(&apiError{status: http.StatusUnprocessableEntity, code: "server_not_stopped",
 			message: fmt.Sprintf("server %d must be stopped before changing its type (it is %s)", s.ID, s.Status)})
 	}
-	if msg := typeUnfit(s, st, rq); msg != "" {
-		return errorReply(&apiError{status: http.StatusUnprocessableEntity, code: "invalid_server_type", message: msg})
+	if err := typeUnfit(s, st); err != nil {
+		return errorReply(err)
 	}
 
 	disk := s.DiskSize
@@ -65,17 +65,17 @@ func (e *Emulator) changeServerType(rq *request) reply {
 	return jsonReply(http.StatusCreated, actionResponse{a.view()})
 }
 
-// typeUnfit says why a server cannot change to the type, or "" when it can.
-func typeUnfit(s *Server, st ServerType, rq *request) string {
+// typeUnfit refuses a type the server cannot change to (invalid_server_type), or is nil.
+func typeUnfit(s *Server, st ServerType) *apiError {
 	switch {
-	case st.unavailable(rq.now):
-		return fmt.Sprintf("server type %s is deprecated and no longer available", st.Name)
+	case noLongerSold(st.Deprecation):
+		return invalidServerType("server type %s is deprecated and no longer available", st.Name)
 	case st.Architecture != s.Architecture:
-		return fmt.Sprintf("server type %s is %s, server %d is %s", st.Name, st.Architecture, s.ID, s.Architecture)
+		return invalidServerType("server type %s is %s, server %d is %s", st.Name, st.Architecture, s.ID, s.Architecture)
 	case st.Disk < s.DiskSize:
-		return fmt.Sprintf("server type %s has a disk of %g GB, smaller than the %g GB of server %d", st.Name, st.Disk, s.DiskSize, s.ID)
+		return invalidServerType("server type %s has a disk of %g GB, smaller than the %g GB of server %d", st.Name, st.Disk, s.DiskSize, s.ID)
 	}
-	return ""
+	return nil
 }
 
 // applyResize gives the server of a successful change_server_type action its new type and disk.

@@ -35,11 +35,7 @@ func (e *Emulator) checkServerName(name string, self int64) *apiError {
 	}
 	for _, s := range e.servers {
 		if s.Name == name && s.ID != self {
-			return &apiError{
-				status: http.StatusConflict, code: "uniqueness_error",
-				message: "server name is already used",
-				details: map[string]any{"fields": []map[string]string{{"name": "name"}}},
-			}
+			return notUnique("name", "server name is already used")
 		}
 	}
 	return nil

@@ -21,7 +21,10 @@ func TestUpdateServer_nameAndLabels(t *testing.T) {
 		t.Errorf("after no-op updates: %+v", got)
 	}
 
-	h.do("PUT", "/v1/servers/101", `{"name":"db-1"}`).wantError(t, http.StatusConflict, "uniqueness_error")
+	e := h.do("PUT", "/v1/servers/101", `{"name":"db-1"}`).wantError(t, http.StatusConflict, "uniqueness_error")
+	if e.Error.Message != "server name is already used" || string(e.Error.Details) != `{"fields":[{"name":"name"}]}` {
+		t.Errorf("message %q, details %s", e.Error.Message, e.Error.Details)
+	}
 	for body, field := range map[string]string{`{"name":"web 2"}`: "name", `{"labels":{"a":"-x"}}`: "labels", `{"name":7}`: "name"} {
 		if got := h.do("PUT", "/v1/servers/101", body).wantError(t, 422, "invalid_input").fieldNames(t); len(got) != 1 || got[0] != field {
 			t.Errorf("%s: fields %v, want [%s]", body, got, field)

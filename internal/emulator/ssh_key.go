@@ -101,7 +101,11 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	if problem != "" {
 		return errorReply(invalidInput("public_key", problem))
 	}
-	if err := e.sshKeyUnique(*name, fingerprint, 0); err != nil {
+	// The name is checked first [assumed].
+	if err := e.checkSSHKeyName(*name, 0); err != nil {
+		return errorReply(err)
+	}
+	if err := e.checkSSHKeyFingerprint(fingerprint); err != nil {
 		return errorReply(err)
 	}
 	if labels == nil {
@@ -119,25 +123,24 @@ func (e *Emulator) createSSHKey(rq *request) reply {
 	return jsonReply(http.StatusCreated, sshKeyResponse{k.clone()})
 }
 
-// sshKeyUnique refuses a name or a fingerprint that a key other than self has; the name is
-// checked first [assumed].
-func (e *Emulator) sshKeyUnique(name, fingerprint string, self int64) *apiError {
-	taken := func(field string, same func(*SSHKey) bool) *apiError {
-		for _, k := range e.sshKeys {
-			if k.ID != self && same(k) {
-				return &apiError{
-					status: http.StatusConflict, code: "uniqueness_error",
-					message: "SSH key with the same " + field + " already exists",
-					details: map[string]any{"fields": []map[string]string{{"name": field}}},
-				}
-			}
+// checkSSHKeyName refuses a name that a key other than self has (409 uniqueness_error).
+func (e *Emulator) checkSSHKeyName(name string, self int64) *apiError {
+	for _, k := range e.sshKeys {
+		if k.Name == name && k.ID != self {
+			return notUnique("name", "SSH key with the same name already exists")
 		}
-		return nil
 	}
-	if err := taken("name", func(k *SSHKey) bool { return k.Name == name }); err != nil {
-		return err
+	return nil
+}
+
+// checkSSHKeyFingerprint refuses a fingerprint that a key has (409 uniqueness_error).
+func (e *Emulator) checkSSHKeyFingerprint(fingerprint string) *apiError {
+	for _, k := range e.sshKeys {
+		if k.Fingerprint == fingerprint {
+			return notUnique("fingerprint", "SSH key with the same fingerprint already exists")
+		}
 	}
-	return taken("fingerprint", func(k *SSHKey) bool { return fingerprint != "" && k.Fingerprint == fingerprint })
+	return nil
 }
 
 func (e *Emulator) getSSHKey(rq *request) reply {
@@ -196,7 +199,7 @@ func (e *Emulator) updateSSHKey(rq *request) reply {
 		if *name == "" {
 			return errorReply(invalidInput("name", "must not be empty"))
 		}
-		if err := e.sshKeyUnique(*name, "", k.ID); err != nil {
+		if err := e.checkSSHKeyName(*name, k.ID); err != nil {
 			return errorReply(err)
 		}
 		k.Name = *name

@@ -179,6 +179,10 @@ func TestCreateServer_withSSHKeysByIDAndName(t *testing.T) {
 		t.Errorf("server %d holds keys %v, want [%d %d]", srv.ID, srv.SSHKeys, ops.ID, ci.ID)
 	}
 	h.do("POST", "/v1/servers", `{"name":"app-2","server_type":"cx23","image":"ubuntu-24.04","ssh_keys":["`+itoa(ci.ID)+`"]}`).wantStatus(t, http.StatusCreated)
+	servers := h.emu.Servers()
+	if srv := servers[len(servers)-1]; srv.Name != "app-2" || !slices.Equal(srv.SSHKeys, []int64{ci.ID}) {
+		t.Errorf("server %s holds keys %v, want [%d]: the digits are ci's id", srv.Name, srv.SSHKeys, ci.ID)
+	}
 
 	for body, message := range map[string]string{
 		`"ssh_keys":[7999]`:     "ssh_keys 7999 not found",
@@ -191,4 +195,21 @@ func TestCreateServer_withSSHKeysByIDAndName(t *testing.T) {
 			t.Errorf("%s: message %q, want %q", body, e.Error.Message, want)
 		}
 	}
+	if got := len(h.emu.Servers()); got != len(servers) {
+		t.Errorf("%d servers after refused creates, want %d", got, len(servers))
+	}
+}
+
+// Deleting a key leaves the servers created with it alone: the key is only injected at
+// creation [assumed, NOTES.md].
+func TestDeleteSSHKey_serversKeepIt(t *testing.T) {
+	h := newHarness(t, Options{})
+	k := h.createSSHKey(sshKeyBody("ops", keyOps, `{}`))
+	c := h.createServer(`{"name":"app-1","server_type":"cx23","image":"ubuntu-24.04","ssh_keys":["ops"]}`)
+	h.do("DELETE", "/v1/ssh_keys/"+itoa(k.ID), "").wantStatus(t, http.StatusNoContent)
+	servers := h.emu.Servers()
+	if i := slices.IndexFunc(servers, func(s Server) bool { return s.ID == c.Server.ID }); i < 0 || !slices.Equal(servers[i].SSHKeys, []int64{k.ID}) {
+		t.Errorf("after the key's deletion, servers %+v; want server %d holding [%d]", servers, c.Server.ID, k.ID)
+	}
+	h.do("GET", "/v1/servers/"+itoa(c.Server.ID), "").wantStatus(t, http.StatusOK)
 }
