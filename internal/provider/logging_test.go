@@ -1,8 +1,14 @@
 package provider
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 )
 
 func TestCLIProviderLogLevel(t *testing.T) {
@@ -37,5 +43,25 @@ func TestLogOnlyWhatTheCLIKeeps_leavesExplicitLevels(t *testing.T) {
 		if got := os.Getenv(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TF_LOG_PROVIDER_HETZNER_API sets the level of the API request lines on its own; unset, they
+// follow the provider's level.
+func TestAPILogContext_levelFromItsOwnVariable(t *testing.T) {
+	logged := func() string {
+		var out bytes.Buffer
+		ctx := apiLogContext(tflogtest.RootLogger(context.Background(), &out), "secret-token")
+		tflog.SubsystemDebug(ctx, logSubsystem, "API request", map[string]any{"path": "/images/1", "auth": "secret-token"})
+		return out.String()
+	}
+	t.Setenv("TF_LOG_PROVIDER_HETZNER_API", "") // restored after the test
+	_ = os.Unsetenv("TF_LOG_PROVIDER_HETZNER_API")
+	if got := logged(); !strings.Contains(got, "API request") || strings.Contains(got, "secret-token") {
+		t.Errorf("unset: want the line at the provider's level, token masked; got %q", got)
+	}
+	t.Setenv("TF_LOG_PROVIDER_HETZNER_API", "OFF")
+	if got := logged(); got != "" {
+		t.Errorf("TF_LOG_PROVIDER_HETZNER_API=OFF: want no line, got %q", got)
 	}
 }

@@ -36,6 +36,17 @@ const DefaultPollInterval = 500 * time.Millisecond
 // raise or silence it on its own.
 const logSubsystem = "api"
 
+// apiLogContext is the context the client logs through: the api subsystem at the level of
+// TF_LOG_PROVIDER_HETZNER_API (the provider's own level when it is unset), with the token
+// masked. The client never passes the token; the mask is belt and braces should a message
+// ever contain it.
+func apiLogContext(ctx context.Context, token string) context.Context {
+	ctx = tflog.MaskAllFieldValuesStrings(tflog.MaskMessageStrings(ctx, token), token)
+	ctx = tflog.NewSubsystem(ctx, logSubsystem, tflog.WithLevelFromEnv("TF_LOG_PROVIDER_HETZNER", logSubsystem))
+	ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, token)
+	return tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, token)
+}
+
 var (
 	_ provider.Provider                  = (*hetznerProvider)(nil)
 	_ provider.ProviderWithListResources = (*hetznerProvider)(nil)
@@ -151,12 +162,7 @@ func (p *hetznerProvider) Configure(ctx context.Context, req provider.ConfigureR
 		UserAgent:    "terraform-provider-hetzner/" + p.version,
 		PollInterval: pollInterval,
 		Log: func(ctx context.Context, msg string, fields map[string]any) {
-			// Belt and braces: the client never passes the token, but mask it should a
-			// message ever contain it.
-			ctx = tflog.MaskAllFieldValuesStrings(tflog.MaskMessageStrings(ctx, token), token)
-			ctx = tflog.NewSubsystem(ctx, logSubsystem)
-			ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, token)
-			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, token)
+			ctx = apiLogContext(ctx, token)
 			// The client marks the few entries a user waiting for an apply wants to see (what
 			// holds a busy server, a lost answer adopted, a retry): they go to the provider's
 			// own log at that level; request lines go to the api subsystem at debug.
