@@ -209,6 +209,11 @@ func TestAccActionCreateImage_interruptedInvoke(t *testing.T) {
 	// Half a second after the create's answer the CLI has printed the image's id, as a user
 	// would have seen it.
 	out, err := w.interruptOnce(copying, 500*time.Millisecond, "apply", "-auto-approve", invokeNightly)
+	// Terraform 1.16 ends an interrupted invoke with "Apply complete!" and exit status 0,
+	// dropping the action's error, so only its own words show that the interrupt came.
+	if !strings.Contains(out.String(), "Interrupt received") {
+		t.Fatalf("the CLI did not take the interrupt (%v):\n%s", err, out)
+	}
 	t.Logf("the CLI after Ctrl-C (%v):\n%s", err, out.String())
 	wantServer(t, emu, emulator.SeedServerNoBackups, emulator.ServerStatusRunning, consistentHistory)
 	snapshots := emu.ImagesOfType("snapshot")

@@ -67,9 +67,9 @@ func newTriggerRun(t *testing.T, opts emulator.Options) *triggerRun {
 func (r *triggerRun) apply(hcl string) (string, []orderEntry, error) {
 	r.t.Helper()
 	r.w.write(hcl)
-	_, start := r.log.since(0)
+	start := r.log.len()
 	out, err := r.w.run("apply", "-auto-approve")
-	sent, _ := r.log.since(start)
+	sent := r.log.since(start)
 	return out, sent, err
 }
 
@@ -268,13 +268,9 @@ func TestAccGuide_snapshotBeforeEveryResize(t *testing.T) {
 	}
 	run := func(args ...string) (string, []orderEntry) {
 		t.Helper()
-		_, start := r.log.since(0)
-		out, err := r.w.run(append(args, adminKey...)...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		sent, _ := r.log.since(start)
-		return out, sent
+		start := r.log.len()
+		out := r.w.mustRun(append(args, adminKey...)...)
+		return out, r.log.since(start)
 	}
 	run("apply", "-auto-approve")
 	srv := r.server()
@@ -320,27 +316,19 @@ func TestAccExample_actionCreateImage(t *testing.T) {
 	withoutSeededWeb(t, r.emu)
 	example := exampleFiles(t, "actions/hetzner_create_image")["action.tf"]
 	r.w.write(example)
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := r.w.run(args...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return out
-	}
-	run("apply", "-auto-approve")
+	r.w.mustRun("apply", "-auto-approve")
 	srv := r.server()
-	run("apply", "-auto-approve", "-invoke=action.hetzner_create_image.now")
+	r.w.mustRun("apply", "-auto-approve", "-invoke=action.hetzner_create_image.now")
 	if got := labelledSnapshots(r.emu, srv.ID, "purpose", "on-demand"); len(got) != 1 {
 		t.Errorf("the invoke made %d on-demand snapshots, want 1", len(got))
 	}
 	r.w.write(strings.Replace(example, `server_type = "cx23"`, `server_type = "cx33"`, 1))
-	run("apply", "-auto-approve")
+	r.w.mustRun("apply", "-auto-approve")
 	if got := labelledSnapshots(r.emu, srv.ID, "purpose", "before-resize"); len(got) != 1 {
 		t.Errorf("the resize made %d snapshots before it, want 1", len(got))
 	}
 	if s := r.server(); s.ServerType != "cx33" || s.Status != emulator.ServerStatusRunning {
 		t.Errorf("the server is a %s, %s; want a running cx33", s.ServerType, s.Status)
 	}
-	run("destroy", "-auto-approve")
+	r.w.mustRun("destroy", "-auto-approve")
 }

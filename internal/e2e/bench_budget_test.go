@@ -123,7 +123,6 @@ func runBudgetScenario(t *testing.T, s budgetScenario, side benchSide) budgetRow
 			if out, err := w.run("apply", "-auto-approve"); err != nil {
 				t.Fatalf("%s: importing the images of run %d: %v\n%s", side.name, i+1, err, out)
 			}
-			w.writeFile("main.tf", benchHeader(side)+hcl)
 			continue
 		}
 		w.writeFile("main.tf", benchHeader(side)+snapshotsOf(side, addServers(emu, s.each)))
@@ -183,8 +182,9 @@ func runBudgetScenario(t *testing.T, s budgetScenario, side benchSide) budgetRow
 // provider's, and returns their table; empty when none is selected.
 func runBudgetBench(t *testing.T) string {
 	var results []budgetResult
+	only := benchOnly(t)
 	for _, s := range budgetScenarios() {
-		if only := os.Getenv("BENCH_ONLY"); only != "" && !strings.Contains(s.name, only) {
+		if only != nil && !only.MatchString(s.name) {
 			continue
 		}
 		r := budgetResult{budgetScenario: s}

@@ -306,6 +306,20 @@ type benchResult struct {
 	ours, official benchRow
 }
 
+// benchOnly is the subset of scenarios BENCH_ONLY selects while working on one (a regular
+// expression of their names; the report then covers only that subset), or nil for all.
+func benchOnly(t *testing.T) *regexp.Regexp {
+	only := os.Getenv("BENCH_ONLY")
+	if only == "" {
+		return nil
+	}
+	re, err := regexp.Compile(only)
+	if err != nil {
+		t.Fatalf("BENCH_ONLY: %v", err)
+	}
+	return re
+}
+
 // TestBenchmarkTable runs the scenarios of BENCHMARKS.md for both providers and writes the
 // table and the chart (make bench). The single creates run at once, each on its own emulator,
 // since they mostly wait; the short scenarios run one after another meanwhile, each for both
@@ -315,13 +329,7 @@ func TestBenchmarkTable(t *testing.T) {
 		t.Skip("set BENCH=1 to run the benchmarks (make bench)")
 	}
 	long, short := benchScenarios()
-	if only := os.Getenv("BENCH_ONLY"); only != "" {
-		// A subset while working on one scenario (a regular expression of the names); the
-		// report then covers only that subset.
-		re, err := regexp.Compile(only)
-		if err != nil {
-			t.Fatalf("BENCH_ONLY: %v", err)
-		}
+	if re := benchOnly(t); re != nil {
 		keep := func(ss []benchScenario) []benchScenario {
 			ss = slices.DeleteFunc(ss, func(s benchScenario) bool { return !re.MatchString(s.name) })
 			for i := range ss {

@@ -19,7 +19,11 @@ func cliRelease(t *testing.T, w *workspace) (tofu bool, v *version.Version) {
 	var info struct {
 		Version string `json:"terraform_version"`
 	}
-	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &info); err != nil {
+	start := strings.Index(out, "{")
+	if start < 0 {
+		t.Fatalf("%s version -json printed no JSON:\n%s", w.cli, out)
+	}
+	if err := json.Unmarshal([]byte(out[start:]), &info); err != nil {
 		t.Fatalf("reading %s version -json: %v\n%s", w.cli, err, out)
 	}
 	if v, err = version.NewVersion(info.Version); err != nil {

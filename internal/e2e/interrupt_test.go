@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -101,12 +100,7 @@ func (w *workspace) start(args ...string) (*exec.Cmd, *bytes.Buffer) {
 // startEnv is start with extra environment variables.
 func (w *workspace) startEnv(extra []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	w.t.Helper()
-	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
-	cmd := exec.CommandContext(context.Background(), w.cli, args...)
-	cmd.Dir = w.dir
-	cmd.Env = append(slicesClone(w.env), extra...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd, out := w.command(extra, args...)
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -116,7 +110,7 @@ func (w *workspace) startEnv(extra []string, args ...string) (*exec.Cmd, *bytes.
 			_ = cmd.Wait()
 		}
 	})
-	return cmd, &out
+	return cmd, out
 }
 
 // TestAccInterrupt_manyCreatesAtOnceAreAllRecorded interrupts an apply while ten images are being
@@ -181,12 +175,8 @@ func createAnswered() (func(*http.Request, int, http.Header, []byte), <-chan str
 // the CLI exits before ready.
 func (w *workspace) interruptOnce(ready <-chan struct{}, delay time.Duration, args ...string) (*bytes.Buffer, error) {
 	w.t.Helper()
-	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
-	cmd := exec.CommandContext(context.Background(), w.cli, args...)
-	cmd.Dir, cmd.Env = w.dir, w.env
+	cmd, out := w.command(nil, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		w.t.Fatal(err)
 	}
@@ -201,5 +191,5 @@ func (w *workspace) interruptOnce(ready <-chan struct{}, delay time.Duration, ar
 	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		w.t.Fatal(err)
 	}
-	return &out, <-exited
+	return out, <-exited
 }

@@ -37,11 +37,11 @@ func (l *orderLog) len() int {
 	return len(l.entries)
 }
 
-// since returns the entries from the n-th on, and how many there are in all.
-func (l *orderLog) since(n int) ([]orderEntry, int) {
+// since returns the entries from the n-th on.
+func (l *orderLog) since(n int) []orderEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return slices.Clone(l.entries[n:]), len(l.entries)
+	return slices.Clone(l.entries[n:])
 }
 
 func lines(entries []orderEntry) []string {

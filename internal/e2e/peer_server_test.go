@@ -289,6 +289,6 @@ func invoked(action, command, status string) func(t *testing.T, p *peerRun) {
 
 // stepRequests are the changing requests of the current step.
 func (p *peerRun) stepRequests() []string {
-	entries, _ := p.requests.since(p.stepStart)
+	entries := p.requests.since(p.stepStart)
 	return lines(entries)
 }

@@ -105,7 +105,11 @@ func TestAccQuery_generatedConfigAdoptsEveryImageWithNoChange(t *testing.T) {
 		t.Errorf("adopting the images changed them:\nbefore %v\nafter  %v", before, after)
 	}
 	// Every adopted image carries its identity in the state.
-	for addr, r := range w.resources(tfjson.ManagedResourceMode, "hetzner_image") {
+	adopted := w.resources(tfjson.ManagedResourceMode, "hetzner_image")
+	if len(adopted) != len(ids) {
+		t.Errorf("%d images in the state, want the %d adopted", len(adopted), len(ids))
+	}
+	for addr, r := range adopted {
 		if r.IdentityValues == nil || fmt.Sprint(r.IdentityValues["id"]) != fmt.Sprint(r.AttributeValues["id"]) {
 			t.Errorf("%s has identity %v, want its id %v", addr, r.IdentityValues, r.AttributeValues["id"])
 		}

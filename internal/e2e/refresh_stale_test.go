@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -40,11 +41,7 @@ func TestAccRefresh_theListServesNothingStale(t *testing.T) {
 	emu, endpoint := emulatortest.Start(t, emulator.Options{ActionDuration: 1})
 	ids := addSnapshots(emu, n)
 	w := newWorkspace(t, endpoint, emulatortest.Token)
-	var imports strings.Builder
-	for i, id := range ids {
-		fmt.Fprintf(&imports, "import {\n  to = hetzner_image.s%d\n  id = \"%d\"\n}\n", i, id)
-	}
-	w.write(imports.String() + managedSnapshots(n, nil, nil))
+	w.write(importsOf(ours, ids))
 	w.mustRun("apply", "-auto-approve")
 	w.write(managedSnapshots(n, nil, nil))
 
@@ -121,6 +118,16 @@ func TestAccRefresh_theListServesNothingStale(t *testing.T) {
 	for i, desc := range updated {
 		if got := images[fmt.Sprintf("hetzner_image.s%d", i)].AttributeValues["description"]; got != desc {
 			t.Errorf("s%d: description %v in the state, want %q", i, got, desc)
+		}
+	}
+	// And the API holds what the state says: the updates made, the changes outside undone.
+	for i := range changedOutside {
+		updated[i] = fmt.Sprint("bench ", i)
+	}
+	for i, desc := range updated {
+		img, ok := emu.Image(ids[i])
+		if !ok || img.Description != desc || !maps.Equal(img.Labels, map[string]string{"bench": "yes"}) {
+			t.Errorf("s%d: the API holds %q with labels %v (found %v), want %q with bench=yes", i, img.Description, img.Labels, ok, desc)
 		}
 	}
 }

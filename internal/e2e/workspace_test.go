@@ -229,6 +229,14 @@ func (w *workspace) run(args ...string) (string, error) {
 
 func (w *workspace) runEnv(extra []string, args ...string) (string, error) {
 	w.t.Helper()
+	cmd, out := w.command(extra, args...)
+	err := cmd.Run()
+	return out.String(), err
+}
+
+// command is the CLI with args (and -no-color) in the workspace, with its environment and extra
+// variables; the buffer collects its output.
+func (w *workspace) command(extra []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	// -no-color follows the command, or the subcommand of state (state -no-color rm is refused).
 	at := 1
 	if args[0] == "state" {
@@ -240,8 +248,7 @@ func (w *workspace) runEnv(extra []string, args ...string) (string, error) {
 	cmd.Env = append(slicesClone(w.env), extra...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	return out.String(), err
+	return cmd, &out
 }
 
 // state returns the current state as the CLI shows it.
