@@ -76,13 +76,9 @@ func (w *budgetWaits) end(now time.Time) {
 // client when none has come yet (budget.awaitKnown), then for the call's slot when the budget is
 // low. The call runs release once it is done.
 func (c *Client) takeBudget(ctx context.Context, st *attempt) (release func(), err error) {
-	probe := false
-	for {
-		known, first := c.budget.awaitKnown()
-		probe = probe || first
-		if known == nil {
-			break
-		}
+	// Once the probe has ended, nobody waits for one again (budget.probed).
+	known, probe := c.budget.awaitKnown()
+	if known != nil {
 		select {
 		case <-known:
 		case <-ctx.Done():
@@ -98,7 +94,7 @@ func (c *Client) takeBudget(ctx context.Context, st *attempt) (release func(), e
 	}
 	if err := c.waitForSlot(ctx, st, wait, refusals, false); err != nil {
 		release()
-		return nil, fmt.Errorf("%s %s: waiting for the request budget to refill: %w", st.method, st.path, err)
+		return nil, fmt.Errorf("%s %s: %w: %w", st.method, st.path, errBudgetWait, err)
 	}
 	return release, nil
 }
@@ -134,10 +130,7 @@ func (c *Client) waitForBudget(ctx context.Context, st *attempt, d time.Duration
 	defer func() { c.waits.end(c.now()) }()
 	if warn {
 		c.budget.mu.Lock()
-		limit, clients := 0, c.budget.contention()
-		if c.budget.refill > 0 {
-			limit = int(time.Hour / c.budget.refill)
-		}
+		limit, clients := c.budget.perHour(), c.budget.contention()
 		c.budget.mu.Unlock()
 		fields := map[string]any{"level": "warn", "waited": waited.Round(time.Second).String(),
 			"method": st.method, "path": st.path, "next_try_in": d.Round(time.Millisecond).String(),

@@ -60,5 +60,18 @@ func (c *Client) ReadCreatedImage(ctx context.Context, id int64) (*Image, error)
 // listNewestImages lists the project's newest snapshots and backups, a page of 50 for every 50
 // images wanted; on an error it returns what it has.
 func (c *Client) listNewestImages(ctx context.Context, wanted int) map[int64]*Image {
-	return c.listUserImagePages(ctx, []string{"created:desc", "id:desc"}, (wanted+maxPerPage-1)/maxPerPage)
+	out := map[int64]*Image{}
+	pages := 0
+	for images, err := range c.ImagePages(ctx, ImageListOpts{Types: UserImageTypes, Sort: []string{"created:desc", "id:desc"}}) {
+		if err != nil {
+			break
+		}
+		for i := range images {
+			out[images[i].ID] = &images[i]
+		}
+		if pages++; pages*maxPerPage >= wanted {
+			break
+		}
+	}
+	return out
 }

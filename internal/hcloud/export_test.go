@@ -19,10 +19,7 @@ const (
 func BudgetLimit(c *Client) int {
 	c.budget.mu.Lock()
 	defer c.budget.mu.Unlock()
-	if c.budget.refill == 0 {
-		return 0
-	}
-	return int(time.Hour / c.budget.refill)
+	return c.budget.perHour()
 }
 
 // PickDue exposes the poller's choice of the actions to check in one tick.

@@ -65,7 +65,7 @@ type budget struct {
 	// known is closed when the first answer with headers has come, or the request that waits
 	// for it (the probe) has ended without one; nil while no probe is out.
 	known   chan struct{}
-	unpaced bool // a probe was answered without headers: they will not come, nobody waits
+	unpaced bool // a probe ended without headers (answered without them, or not answered): nobody waits for one again
 	// refusals counts the 429 answers: a slot given out before the latest of them was
 	// computed on a contention that has proved too low (see reslot).
 	refusals int
@@ -200,6 +200,14 @@ func (b *budget) learnContention(remaining int, now time.Time, refill time.Durat
 		b.estimate = min(maxContention, max(1, min(seen, b.contention()*contentionGrowth+1)))
 	}
 	b.seen, b.lastRemaining, b.lastAt = true, remaining, now
+}
+
+// perHour is the hourly request limit learnt from the API's headers, or 0 before any.
+func (b *budget) perHour() int {
+	if b.refill == 0 {
+		return 0
+	}
+	return int(time.Hour / b.refill)
 }
 
 // contention is how many clients' worth the bucket serves, this one included, at least 1.

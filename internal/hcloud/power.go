@@ -172,23 +172,20 @@ func (c *Client) waitUntilOff(ctx context.Context, srv *Server, shutdown Shutdow
 
 // powerOnAgain powers on a server that was running before CreateImageAndWait asked it to shut
 // down at since (reporting the steps to shutdown.Steps), and returns cause (nil when all went
-// well) or, when the server is not running afterwards, a *PowerOnError. The power-on is sent after every failure too: an operating
-// system that was slow to react may still be on its way down. Should the API refuse to power
-// on a server that runs (its operating system ignored the request), the server's status
-// decides.
+// well) or, when the server is not running afterwards, a *PowerOnError. The power-on is sent
+// after every failure too: an operating system that was slow to react may still be on its way
+// down. Should the API refuse to power on a server that runs (its operating system ignored the
+// request), the server's status decides.
 func (c *Client) powerOnAgain(ctx context.Context, srv *Server, shutdown ShutdownOpts, since time.Time, cause error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), powerOnGrace)
 	defer cancel()
 	c.log(ctx, "powering the server on again", map[string]any{"server_id": srv.ID})
 	shutdown.step(PowerStepPowerOn, srv, 0)
-	err := c.serverPower(ctx, srv.ID, powerOn)
-	if err == nil {
-		shutdown.step(PowerStepRunningAgain, srv, c.now().Sub(since))
-		return cause
+	if err := c.serverPower(ctx, srv.ID, powerOn); err != nil {
+		if s, gerr := c.GetServer(ctx, srv.ID); gerr != nil || s.Status != ServerStatusRunning {
+			return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}
+		}
 	}
-	if s, gerr := c.GetServer(ctx, srv.ID); gerr == nil && s.Status == ServerStatusRunning {
-		shutdown.step(PowerStepRunningAgain, srv, c.now().Sub(since))
-		return cause
-	}
-	return &PowerOnError{ServerID: srv.ID, ServerName: srv.Name, Err: err, Cause: cause}
+	shutdown.step(PowerStepRunningAgain, srv, c.now().Sub(since))
+	return cause
 }

@@ -200,21 +200,3 @@ func (r *refresher) wrote(id int64) {
 	r.written[id] = true
 	delete(r.claimed, id)
 }
-
-// listUserImagePages lists the project's snapshots and backups in the given order, at most
-// maxPages pages of 50. On an error it returns what it has.
-func (c *Client) listUserImagePages(ctx context.Context, sort []string, maxPages int) map[int64]*Image {
-	out := map[int64]*Image{}
-	opts := ImageListOpts{Types: UserImageTypes, Sort: sort}
-	for page := 1; page > 0 && page <= maxPages; {
-		images, p, err := c.listImages(ctx, opts, page)
-		if err != nil {
-			return out
-		}
-		for i := range images {
-			out[images[i].ID] = &images[i]
-		}
-		page = p.NextPage
-	}
-	return out
-}

@@ -116,8 +116,10 @@ func TestRefreshImage_anImageMissingFromTheListIsAskedForByID(t *testing.T) {
 			t.Errorf("image %d, deleted: err = %v, want not_found", id, err)
 		}
 	}
-	if n := emu.RequestCount("GET", "/v1/images/{id}"); n < 8 {
-		t.Errorf("%d GETs of one image, want the deletions confirmed by GETs", n)
+	// Seven GETs before the list, then one GET for each deletion: the list read no further
+	// than the two pages the Reads needed.
+	if gets, pages := emu.RequestCount("GET", "/v1/images/{id}"), emu.RequestCount("GET", "/v1/images"); gets != 9 || pages != 2 {
+		t.Errorf("%d GETs of one image and %d list pages, want 9 (the deletions confirmed by GETs) and 2", gets, pages)
 	}
 }
 
@@ -204,7 +206,13 @@ func TestRefreshImage_aFailedPageFallsBackToGets(t *testing.T) {
 	ids := addRefreshSnapshots(emu, 30)
 	emu.FailNext(emulator.Fault{Method: "GET", Path: "/v1/images", Status: 403, Code: "forbidden", Message: "no"})
 	got := refreshAll(t, c, ids, shuffler(1, 2))
-	if len(got) != len(ids) {
-		t.Errorf("%d of %d images read", len(got), len(ids))
+	for i, id := range ids {
+		if want := fmt.Sprint("refresh ", i); got[id] == nil || got[id].Description != want {
+			t.Errorf("image %d read as %+v, want %q", id, got[id], want)
+		}
+	}
+	// The one list request failed and is not tried again: every image is read by its own GET.
+	if gets, pages := emu.RequestCount("GET", "/v1/images/{id}"), emu.RequestCount("GET", "/v1/images"); gets != len(ids) || pages != 1 {
+		t.Errorf("%d GETs of one image and %d list requests, want %d and the 1 that failed", gets, pages, len(ids))
 	}
 }
